@@ -1,0 +1,100 @@
+"""The Quart-Trio application: routes, body limits, and the error edge."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from quart import Response, request
+from quart_trio import QuartTrio
+from werkzeug.exceptions import HTTPException
+
+from twenty_actors.errors import (
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    TwentyError,
+    UnsupportedMediaTypeError,
+    ValidationError,
+    from_storage,
+)
+from twenty_actors.services import Services
+from twenty_storage.errors import StorageError
+
+from . import auth_routes, graphql_routes
+from .errors import graphql_error_response, json_response, rest_error
+
+log = logging.getLogger("twenty.http")
+
+_GRAPHQL_PATHS = ("/graphql", "/metadata")
+
+
+def _is_graphql() -> bool:
+    return request.path in _GRAPHQL_PATHS
+
+
+def _error_response(exc: TwentyError) -> Response:
+    return graphql_error_response(exc) if _is_graphql() else rest_error(exc)
+
+
+def create_app(services: Services) -> QuartTrio:
+    """The application serving every API of one server process."""
+    app = QuartTrio("twenty_actors")
+    app.config["MAX_CONTENT_LENGTH"] = services.settings.max_body_bytes
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = True
+    app.extensions["twenty"] = services
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        if await services.healthy():
+            return json_response({"status": "ok"})
+        return json_response({"status": "unavailable"}, 503, {"Retry-After": "1"})
+
+    auth_routes.register(app, services)
+    graphql_routes.register(app, services)
+
+    @app.errorhandler(TwentyError)
+    async def on_twenty_error(exc: TwentyError) -> Response:
+        return _error_response(exc)
+
+    @app.errorhandler(StorageError)
+    async def on_storage_error(exc: StorageError) -> Response:
+        return _error_response(from_storage(exc))
+
+    @app.errorhandler(HTTPException)
+    async def on_http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        if status == 413:
+            return _error_response(PayloadTooLargeError(
+                f"Request body is larger than {services.settings.max_body_bytes} bytes"))
+        if status == 404:
+            return _error_response(NotFoundError(f"No route for {request.method} {request.path}"))
+        if status == 415:
+            return _error_response(UnsupportedMediaTypeError("Content-Type must be application/json"))
+        if status == 405:
+            return _error_response(MethodNotAllowedError(f"Method {request.method} is not allowed on {request.path}"))
+        return _error_response(ValidationError(exc.description or "Bad request"))
+
+    @app.errorhandler(Exception)
+    async def on_unexpected(exc: Exception) -> Response:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s on %s %s", error_id, request.method, request.path, exc_info=exc)
+        error = TwentyError(f"Internal server error (error id {error_id})")
+        return _error_response(error)
+
+    return app
+
+
+async def read_json_body() -> bytes:
+    """The raw body of a JSON request.
+
+    Raises:
+        UnsupportedMediaTypeError: the Content-Type is not JSON.
+    """
+    content_type = (request.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if content_type not in ("application/json", "application/graphql-response+json") and \
+            not content_type.endswith("+json"):
+        raise UnsupportedMediaTypeError("Content-Type must be application/json")
+    body: Any = await request.get_data(cache=False)
+    return body if isinstance(body, bytes) else body.encode()

@@ -1,0 +1,22 @@
+"""``/graphql`` and ``/metadata``: decode, authenticate, hand over to the GraphQL engines."""
+
+from __future__ import annotations
+
+from quart import Response, request
+from quart_trio import QuartTrio
+
+from twenty_actors.graphql.metadata_endpoint import run_metadata_request
+from twenty_actors.services import Services
+
+from .errors import bytes_response
+
+
+def register(app: QuartTrio, services: Services) -> None:
+    """Add the GraphQL routes."""
+    from .app import read_json_body
+
+    @app.post("/metadata")
+    async def metadata() -> Response:
+        principal = await services.auth.authenticate(request.headers.get("Authorization"))
+        status, body = await run_metadata_request(services, principal, await read_json_body())
+        return bytes_response(body, status)

@@ -1,0 +1,137 @@
+"""Versioned migrations of the ``core`` schema, applied at start-up under an advisory lock.
+
+Two servers starting at once serialise on the lock; the second finds nothing left to do.
+Migrations are append-only: never edit one that has shipped, add the next version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .pg import Database
+
+# an arbitrary constant: the advisory lock that serialises migrations across processes
+MIGRATION_LOCK_KEY = 0x7477656E7479  # "twenty"
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "accounts, workspaces, tokens and API keys",
+        [
+            """CREATE TABLE core.setting (
+                key text PRIMARY KEY,
+                value text NOT NULL
+            )""",
+            """CREATE TABLE core.workspace (
+                id uuid PRIMARY KEY,
+                name text NOT NULL,
+                schema_name text NOT NULL UNIQUE,
+                metadata_version bigint NOT NULL DEFAULT 1,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                deleted_at timestamptz
+            )""",
+            """CREATE TABLE core."user" (
+                id uuid PRIMARY KEY,
+                email text NOT NULL,
+                password_hash text NOT NULL,
+                workspace_id uuid NOT NULL REFERENCES core.workspace(id) ON DELETE CASCADE,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                deleted_at timestamptz
+            )""",
+            """CREATE UNIQUE INDEX user_email_key ON core."user" (lower(email))""",
+            """CREATE TABLE core.refresh_token (
+                id uuid PRIMARY KEY,
+                family_id uuid NOT NULL,
+                user_id uuid NOT NULL REFERENCES core."user"(id) ON DELETE CASCADE,
+                expires_at timestamptz NOT NULL,
+                used_at timestamptz,
+                revoked_at timestamptz,
+                created_at timestamptz NOT NULL DEFAULT now()
+            )""",
+            """CREATE INDEX refresh_token_family ON core.refresh_token (family_id)""",
+            """CREATE TABLE core.api_key (
+                id uuid PRIMARY KEY,
+                workspace_id uuid NOT NULL REFERENCES core.workspace(id) ON DELETE CASCADE,
+                name text NOT NULL,
+                expires_at timestamptz,
+                revoked_at timestamptz,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            )""",
+            """CREATE INDEX api_key_workspace ON core.api_key (workspace_id)""",
+        ],
+    ),
+    (
+        2,
+        "object and field metadata",
+        [
+            """CREATE TABLE core.object_metadata (
+                id uuid PRIMARY KEY,
+                workspace_id uuid NOT NULL REFERENCES core.workspace(id) ON DELETE CASCADE,
+                name_singular text NOT NULL,
+                name_plural text NOT NULL,
+                label_singular text NOT NULL,
+                label_plural text NOT NULL,
+                description text,
+                icon text,
+                is_custom boolean NOT NULL DEFAULT false,
+                is_system boolean NOT NULL DEFAULT false,
+                is_active boolean NOT NULL DEFAULT true,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (workspace_id, name_singular),
+                UNIQUE (workspace_id, name_plural)
+            )""",
+            """CREATE TABLE core.field_metadata (
+                id uuid PRIMARY KEY,
+                workspace_id uuid NOT NULL REFERENCES core.workspace(id) ON DELETE CASCADE,
+                object_id uuid NOT NULL REFERENCES core.object_metadata(id) ON DELETE CASCADE,
+                name text NOT NULL,
+                label text NOT NULL,
+                type text NOT NULL,
+                description text,
+                icon text,
+                is_custom boolean NOT NULL DEFAULT false,
+                is_system boolean NOT NULL DEFAULT false,
+                is_active boolean NOT NULL DEFAULT true,
+                is_nullable boolean NOT NULL DEFAULT true,
+                default_value jsonb,
+                options jsonb,
+                relation jsonb,
+                position integer NOT NULL DEFAULT 0,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (object_id, name)
+            )""",
+            """CREATE INDEX field_metadata_workspace ON core.field_metadata (workspace_id)""",
+        ],
+    ),
+]
+
+
+async def _migrate(conn: Any) -> list[int]:
+    applied: list[int] = []
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
+        await conn.execute("CREATE SCHEMA IF NOT EXISTS core")
+        await conn.execute(
+            """CREATE TABLE IF NOT EXISTS core.migration (
+                version integer PRIMARY KEY,
+                name text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )"""
+        )
+        done = {r["version"] for r in await conn.fetch("SELECT version FROM core.migration")}
+        for version, name, statements in MIGRATIONS:
+            if version in done:
+                continue
+            for statement in statements:
+                await conn.execute(statement)
+            await conn.execute("INSERT INTO core.migration (version, name) VALUES ($1, $2)", version, name)
+            applied.append(version)
+    return applied
+
+
+async def apply_migrations(db: Database) -> list[int]:
+    """Bring the core schema up to date; the versions this call applied."""
+    return await db.with_connection(_migrate)

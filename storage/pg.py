@@ -1,0 +1,300 @@
+"""asyncpg on its own uvloop thread, reached from Trio through one small bridge.
+
+This is the only module of the project that touches asyncio. Trio code calls
+``await db.fetchval(...)`` and friends; each call is one hop to the asyncio thread
+(acquire a connection, run, release, all over there) and one hop back.
+
+Cancellation: if the Trio task is cancelled before the asyncio side finished, the
+asyncio future is cancelled (asyncpg cancels the query and returns the connection
+to its pool) and the Trio task resumes at once. If the result is already on its way,
+it is delivered and the cancellation fires at the next checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import asyncpg
+import msgspec
+import trio
+
+from .errors import StorageError, StorageUnavailableError, from_pg
+
+T = TypeVar("T")
+
+Statement = tuple[str, Sequence[object]]
+
+
+class AsyncioThread:
+    """One asyncio (uvloop when available) event loop running in a dedicated thread."""
+
+    def __init__(self) -> None:
+        try:
+            import uvloop
+
+            self._loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        except ImportError:  # pragma: no cover - platforms without uvloop
+            self._loop = asyncio.SelectorEventLoop()
+        self._thread = threading.Thread(target=self._run_loop, name="twenty-asyncpg", daemon=True)
+        self._token: trio.lowlevel.TrioToken | None = None
+
+    def start(self) -> None:
+        self._token = trio.lowlevel.current_trio_token()
+        self._thread.start()
+
+    def _run_loop(self) -> None:
+        loop = self._loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_forever()
+            leftovers = asyncio.all_tasks(loop)
+            for task in leftovers:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+    async def stop(self) -> None:
+        """Stop the loop and join its thread."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await trio.to_thread.run_sync(self._thread.join)
+
+    def call_soon(self, fn: Callable[[], object]) -> None:
+        """Run a plain callable on the loop thread, without waiting."""
+        self._loop.call_soon_threadsafe(fn)
+
+    def wake_trio(self, fn: Callable[[], object]) -> None:
+        """From the loop thread: run ``fn`` in the Trio thread soon."""
+        assert self._token is not None
+        self._token.run_sync_soon(fn)
+
+    async def run(self, awaitable: Awaitable[T]) -> T:
+        """Run ``awaitable`` on the loop thread; return or raise its outcome in this Trio task."""
+        assert self._token is not None
+        token = self._token
+        task = trio.lowlevel.current_task()
+        coro = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
+        fut = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        abandoned = False
+
+        def wake() -> None:
+            if not abandoned:
+                trio.lowlevel.reschedule(task)
+
+        def abort(_raise_cancel: object) -> trio.lowlevel.Abort:
+            nonlocal abandoned
+            # cancel() fails only when the loop thread is completing the future, in which
+            # case wake() is on its way; when it succeeds, wake() becomes a no-op.
+            if fut.cancel():
+                abandoned = True
+                return trio.lowlevel.Abort.SUCCEEDED
+            return trio.lowlevel.Abort.FAILED
+
+        fut.add_done_callback(lambda _f: token.run_sync_soon(wake))
+        await trio.lowlevel.wait_task_rescheduled(abort)
+        return fut.result()
+
+
+async def _await(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+async def _no_reset(_conn: asyncpg.Connection) -> None:
+    """Skip asyncpg's reset query on release: we never leave session state behind."""
+
+
+def _decode_json(data: str) -> object:
+    return msgspec.json.decode(data)
+
+
+def _encode_json(value: object) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=_encode_json, decoder=_decode_json, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=_encode_json, decoder=_decode_json, schema="pg_catalog")
+
+
+class Listener:
+    """A LISTEN subscription whose notifications arrive on a Trio channel."""
+
+    def __init__(self, receive: trio.MemoryReceiveChannel[str]) -> None:
+        self.notifications = receive
+
+
+class Database:
+    """The storage handle: a pool of asyncpg connections behind the bridge."""
+
+    def __init__(self, bridge: AsyncioThread, pool: asyncpg.Pool, dsn: str) -> None:
+        self._bridge = bridge
+        self._pool = pool
+        self.dsn = dsn
+
+    async def _call(self, coro: Awaitable[T]) -> T:
+        try:
+            return await self._bridge.run(coro)
+        except StorageError:
+            raise
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError) as exc:
+            raise from_pg(exc) from exc
+
+    async def fetch(self, sql: str, *args: object) -> list[Any]:
+        """Rows of one statement, as asyncpg Records."""
+        return await self._call(self._pool.fetch(sql, *args))
+
+    async def fetchrow(self, sql: str, *args: object) -> Any:
+        """The first row of one statement, or None."""
+        return await self._call(self._pool.fetchrow(sql, *args))
+
+    async def fetchval(self, sql: str, *args: object) -> Any:
+        """The first column of the first row of one statement, or None."""
+        return await self._call(self._pool.fetchval(sql, *args))
+
+    async def execute(self, sql: str, *args: object) -> str:
+        """Run one statement; its status text."""
+        return await self._call(self._pool.execute(sql, *args))
+
+    async def fetch_json_bytes(self, sql: str, *args: object) -> bytes:
+        """The single text/json column of one statement, as UTF-8 bytes (never decoded in Python)."""
+        return await self._call(self._fetch_raw(sql, args))
+
+    async def _fetch_raw(self, sql: str, args: Sequence[object]) -> bytes:
+        async with self._pool.acquire() as conn:
+            value = await conn.fetchval(sql, *args)
+        return b"null" if value is None else value.encode()
+
+    async def transaction(self, statements: Sequence[Statement]) -> list[list[Any]]:
+        """Run statements in one transaction; the rows of each."""
+        return await self._call(self._transaction(statements))
+
+    async def _transaction(self, statements: Sequence[Statement]) -> list[list[Any]]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            return [await conn.fetch(sql, *args) for sql, args in statements]
+
+    async def run_batch(
+        self, jobs: Sequence[Sequence[Statement]], *, lock_key: int | None = None
+    ) -> list[list[list[Any]] | StorageError]:
+        """Group commit: every job in one transaction, each under its own savepoint.
+
+        A job that fails is rolled back to its savepoint and answered with its error;
+        the others commit together. ``lock_key`` takes a transaction-level advisory lock
+        first (serialising writers of one workspace across server processes).
+        """
+        return await self._call(self._run_batch(jobs, lock_key))
+
+    async def _run_batch(
+        self, jobs: Sequence[Sequence[Statement]], lock_key: int | None
+    ) -> list[list[list[Any]] | StorageError]:
+        outcomes: list[list[list[Any]] | StorageError] = []
+        async with self._pool.acquire() as conn, conn.transaction():
+            if lock_key is not None:
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key)
+            for job in jobs:
+                if len(jobs) == 1:
+                    # a lone job needs no savepoint: its failure rolls back the whole transaction
+                    outcomes.append([await conn.fetch(sql, *args) for sql, args in job])
+                    continue
+                savepoint = conn.transaction()
+                await savepoint.start()
+                try:
+                    rows = [await conn.fetch(sql, *args) for sql, args in job]
+                except asyncpg.PostgresError as exc:
+                    await savepoint.rollback()
+                    outcomes.append(from_pg(exc))
+                else:
+                    await savepoint.commit()
+                    outcomes.append(rows)
+        return outcomes
+
+    async def with_connection(self, fn: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """Run ``fn(conn)`` on the loop thread with one pooled connection (storage-internal use)."""
+
+        async def go() -> T:
+            async with self._pool.acquire() as conn:
+                return await fn(conn)
+
+        return await self._call(go())
+
+    @asynccontextmanager
+    async def listen(self, channel: str, *, buffer: int = 1000) -> AsyncIterator[Listener]:
+        """LISTEN on ``channel`` with a dedicated connection; payloads arrive on a Trio channel.
+
+        When the connection is lost, the channel ends (the caller re-subscribes).
+        """
+        send, receive = trio.open_memory_channel[str](buffer)
+        bridge = self._bridge
+
+        def deliver(payload: str) -> None:
+            try:
+                send.send_nowait(payload)
+            except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
+                pass  # a full buffer means the listener reloads everything anyway
+
+        def close_channel() -> None:
+            send.close()
+
+        def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+            bridge.wake_trio(lambda: deliver(payload))
+
+        def on_terminate(_conn: object) -> None:
+            bridge.wake_trio(close_channel)
+
+        async def connect() -> asyncpg.Connection:
+            conn = await asyncpg.connect(self.dsn)
+            conn.add_termination_listener(on_terminate)
+            await conn.add_listener(channel, on_notify)
+            return conn
+
+        conn = await self._call(connect())
+        try:
+            yield Listener(receive)
+        finally:
+            with trio.CancelScope(shield=True), trio.move_on_after(2):
+                try:
+                    await self._bridge.run(conn.close(timeout=1))
+                except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                    pass  # the connection is gone already
+            send.close()
+
+
+async def _create_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:
+    # created on the loop thread: asyncpg binds the pool to the running loop
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        reset=_no_reset,
+        init=_init_connection,
+        server_settings={"timezone": "UTC", "application_name": "twenty-actors"},
+        command_timeout=60,
+    )
+
+
+@asynccontextmanager
+async def open_storage(dsn: str, *, min_size: int = 2, max_size: int = 10) -> AsyncIterator[Database]:
+    """Start the asyncpg thread and its pool; close both on exit."""
+    bridge = AsyncioThread()
+    bridge.start()
+    try:
+        try:
+            pool = await bridge.run(_create_pool(dsn, min_size, max_size))
+        except (asyncpg.PostgresError, OSError) as exc:
+            raise StorageUnavailableError(f"cannot connect to PostgreSQL: {exc}") from exc
+        try:
+            yield Database(bridge, pool, dsn)
+        finally:
+            with trio.CancelScope(shield=True):
+                with trio.move_on_after(5) as scope:
+                    await bridge.run(pool.close())
+                if scope.cancelled_caught:
+                    bridge.call_soon(pool.terminate)
+    finally:
+        with trio.CancelScope(shield=True):
+            await bridge.stop()

@@ -1,0 +1,143 @@
+"""The ``twenty-actors`` command: ``serve`` and ``workspace create``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import trio
+
+from .settings import Settings, parse_rate_limits
+
+log = logging.getLogger("twenty")
+
+
+def _env(name: str, default: Any = None) -> Any:
+    return os.environ.get("TWENTY_" + name, default)
+
+
+def _flag(name: str) -> bool:
+    return str(_env(name, "")).lower() in ("1", "true", "yes", "on")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface; every option also reads a TWENTY_* variable."""
+    parser = argparse.ArgumentParser(prog="twenty-actors", description="Twenty CRM API server on Trio actors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", default=_env("DATA_DIR", ".twenty"),
+                       help="where the embedded PostgreSQL keeps its data (TWENTY_DATA_DIR)")
+        p.add_argument("--database-url", default=_env("DATABASE_URL"),
+                       help="an external PostgreSQL instead of the embedded one (TWENTY_DATABASE_URL)")
+        p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"), help="TWENTY_LOG_LEVEL")
+
+    serve = sub.add_parser("serve", help="run the server")
+    common(serve)
+    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"), help="TWENTY_HOST")
+    serve.add_argument("--port", type=int, default=int(_env("PORT", "3000")), help="TWENTY_PORT")
+    serve.add_argument("--secret", default=_env("SECRET"),
+                       help="JWT signing key; default: generated once and kept in the database (TWENTY_SECRET)")
+    serve.add_argument("--rate-limits", default=_env("RATE_LIMITS", ""),
+                       help="per minute per key, e.g. graphql=100,rest=200,metadata=50 (TWENTY_RATE_LIMITS)")
+    serve.add_argument("--no-signup", action="store_true", default=_flag("NO_SIGNUP"),
+                       help="refuse POST /auth/signup (TWENTY_NO_SIGNUP=1)")
+    serve.add_argument("--webhook-allow-private", action="store_true", default=_flag("WEBHOOK_ALLOW_PRIVATE"),
+                       help="allow webhook targets on loopback/private addresses (TWENTY_WEBHOOK_ALLOW_PRIVATE=1)")
+    serve.add_argument("--max-body-bytes", type=int, default=int(_env("MAX_BODY_BYTES", str(1024 * 1024))),
+                       help="largest accepted request body (TWENTY_MAX_BODY_BYTES)")
+
+    workspace = sub.add_parser("workspace", help="manage workspaces")
+    ws_sub = workspace.add_subparsers(dest="workspace_command", required=True)
+    create = ws_sub.add_parser("create", help="create a workspace and its owner; prints the sign-up JSON")
+    common(create)
+    create.add_argument("--name", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from parsed arguments."""
+    extra: dict[str, Any] = {}
+    if getattr(args, "host", None) is not None:
+        extra.update(host=args.host, port=args.port, secret=args.secret or None,
+                     rate_limits=parse_rate_limits(args.rate_limits or ""), signup=not args.no_signup,
+                     webhook_allow_private=args.webhook_allow_private, max_body_bytes=args.max_body_bytes)
+    return Settings(data_dir=Path(args.data_dir), database_url=args.database_url or None,
+                    log_level=args.log_level, **extra)
+
+
+async def serve(settings: Settings, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+    """Run the server until SIGINT/SIGTERM, then drain and stop."""
+    from hypercorn.config import Config
+    from hypercorn.trio import serve as hypercorn_serve
+
+    from twenty_http.app import create_app
+
+    from .services import open_services
+
+    stop = trio.Event()
+    async with open_services(settings) as services:
+        config = Config()
+        config.bind = [f"{settings.host}:{settings.port}"]
+        config.graceful_timeout = settings.graceful_timeout_s
+        config.accesslog = None
+        config.errorlog = logging.getLogger("hypercorn.error")
+        config.keep_alive_timeout = 75
+        app = create_app(services)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_wait_for_signal, stop)
+            binds = await nursery.start(lambda task_status: hypercorn_serve(
+                app, config, shutdown_trigger=stop.wait, task_status=task_status))
+            log.info("twenty-actors listening on %s", ", ".join(binds))
+            print(f"twenty-actors listening on http://{settings.host}:{settings.port}", flush=True)
+            task_status.started(binds)
+            await stop.wait()
+            log.info("stopping: finishing in-flight requests")
+        log.info("stopped")
+
+
+async def _wait_for_signal(stop: trio.Event) -> None:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            stop.set()
+            return
+
+
+async def create_workspace(settings: Settings, name: str, email: str, password: str) -> bytes:
+    """Create a workspace and owner; the sign-up JSON."""
+    from .services import open_services
+
+    async with open_services(settings) as services:
+        result = await services.auth.signup(email, password, name,
+                                            extra_statements=services.new_workspace_statements)
+    return msgspec.json.encode(result)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    warnings.filterwarnings("ignore", module="platformdirs")
+    args = build_parser().parse_args(argv)
+    settings = settings_from_args(args)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "serve":
+        trio.run(serve, settings)
+        return 0
+    from .errors import TwentyError
+
+    try:
+        out = trio.run(create_workspace, settings, args.name, args.email, args.password)
+    except TwentyError as exc:
+        print(msgspec.json.encode({"error": {"message": exc.message, "code": exc.code,
+                                             "details": exc.details}}).decode(), file=sys.stderr)
+        return 1
+    print(out.decode())
+    return 0

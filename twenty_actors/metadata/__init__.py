@@ -1,0 +1,1 @@
+"""Workspace metadata: objects, fields, relations, and the standard objects every workspace starts with."""

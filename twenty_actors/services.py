@@ -1,0 +1,100 @@
+"""Everything a running server holds, opened and closed in one place."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any, final
+
+import trio
+
+from twenty_storage import accounts
+from twenty_storage.embedded import open_embedded_postgres
+from twenty_storage.errors import StorageError
+from twenty_storage.migrations import apply_migrations
+from twenty_storage.pg import Database, open_storage
+
+from .auth import Auth
+from .graphql.metadata_api import build_metadata_schema
+from .graphql.request import DocumentCache
+from .registry import Registry, open_registry
+from .settings import Settings
+
+log = logging.getLogger("twenty.services")
+
+NOTIFY_CHANNEL = "twenty_workspace"
+
+
+@final
+class Services:
+    """The server's parts: storage, the actor registry, auth, and the static GraphQL schemas."""
+
+    def __init__(self, settings: Settings, db: Database, registry: Registry, auth: Auth) -> None:
+        self.settings = settings
+        self.db = db
+        self.registry = registry
+        self.auth = auth
+        self.metadata_documents = DocumentCache(build_metadata_schema())
+
+    def new_workspace_statements(self, workspace_id: uuid.UUID, user_id: uuid.UUID, email: str) -> list[Any]:
+        """Statements that give a new workspace its standard objects (run with its creation)."""
+        return []
+
+    async def healthy(self) -> bool:
+        """Whether the database answers."""
+        try:
+            with trio.move_on_after(2):
+                return bool(await accounts.ping(self.db))
+        except StorageError:
+            return False
+        return False
+
+
+async def run_listener(db: Database, registry: Registry, *,
+                       task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+    """Reload workspaces that other processes changed; re-subscribe with backoff when the connection drops."""
+    backoff = 0.1
+    started = False
+    while True:
+        try:
+            async with db.listen(NOTIFY_CHANNEL) as listener:
+                backoff = 0.1
+                if not started:
+                    task_status.started()
+                    started = True
+                async for payload in listener.notifications:
+                    try:
+                        await registry.reload(uuid.UUID(payload))
+                    except ValueError:
+                        log.warning("ignoring malformed notification %r", payload)
+        except StorageError as exc:
+            log.warning("LISTEN connection failed (%s); retrying in %.1f s", exc, backoff)
+        if not started:
+            task_status.started()
+            started = True
+        await trio.sleep(backoff)
+        backoff = min(backoff * 2, 10.0)
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    """Start (embedded) PostgreSQL, storage, migrations, the registry and the LISTEN task."""
+    async with AsyncExitStack() as stack:
+        dsn = settings.database_url
+        if dsn is None:
+            dsn = await stack.enter_async_context(open_embedded_postgres(settings.data_dir))
+        db = await stack.enter_async_context(open_storage(dsn, max_size=settings.pool_size))
+        applied = await apply_migrations(db)
+        if applied:
+            log.info("applied migrations %s", applied)
+        secret = settings.secret or await accounts.get_or_create_setting(db, "jwt_secret", secrets.token_hex(32))
+        nursery = await stack.enter_async_context(trio.open_nursery())
+        registry = await stack.enter_async_context(open_registry(db))
+        await nursery.start(run_listener, db, registry)
+        try:
+            yield Services(settings, db, registry, Auth(db, registry, secret))
+        finally:
+            nursery.cancel_scope.cancel()

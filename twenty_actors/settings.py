@@ -1,0 +1,39 @@
+"""Server settings: command-line options, each with a TWENTY_* environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+
+DEFAULT_RATE_LIMITS = {"graphql": 100, "rest": 200, "metadata": 50}
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything an operator can set."""
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+    data_dir: Path = Path(".twenty")
+    database_url: str | None = None
+    secret: str | None = None
+    rate_limits: dict[str, int] = msgspec.field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    signup: bool = True
+    webhook_allow_private: bool = False
+    log_level: str = "info"
+    max_body_bytes: int = 1024 * 1024
+    graceful_timeout_s: float = 10.0
+    pool_size: int = 10
+
+
+def parse_rate_limits(text: str) -> dict[str, int]:
+    """``graphql=100,rest=200`` → a dict, with defaults for the APIs not named."""
+    limits = dict(DEFAULT_RATE_LIMITS)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep or name.strip() not in DEFAULT_RATE_LIMITS:
+            raise ValueError(f"bad rate limit {part!r}: use graphql=N,rest=N,metadata=N")
+        limits[name.strip()] = int(value)
+        if limits[name.strip()] <= 0:
+            raise ValueError(f"rate limit must be positive: {part!r}")
+    return limits

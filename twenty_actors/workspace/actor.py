@@ -1,0 +1,286 @@
+"""The workspace actor: owns a workspace's state, runs its reads, and commits its writes in groups."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, final
+
+import msgspec
+import trio
+
+from twenty_storage import accounts
+from twenty_storage.errors import StorageError
+from twenty_storage.pg import Database
+
+from ..errors import (
+    DeadlineExceededError,
+    NotFoundError,
+    ServiceUnavailableError,
+    TwentyError,
+    WorkspaceUnavailableError,
+    from_storage,
+)
+from ..observe import WriteBatchCommitted, observe
+from .messages import (
+    CreateApiKey,
+    Envelope,
+    Err,
+    ListApiKeys,
+    Ok,
+    Reload,
+    RevokeApiKey,
+    RunMetadataChange,
+    RunRead,
+    RunWrite,
+    WorkspaceMsg,
+)
+from .state import WorkspaceState, api_key_from_row
+
+log = logging.getLogger("twenty.workspace")
+
+
+class ActorSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Sizes and timings of workspace actors."""
+
+    mailbox_size: int = 1024
+    write_queue_size: int = 1024
+    max_batch: int = 256
+    idle_s: float = 300.0
+    call_timeout_s: float = 30.0
+
+
+class MailboxClosedError(Exception):
+    """The actor retired (idle) before taking the message; the caller may start a new one."""
+
+
+def lock_key(workspace_id: uuid.UUID) -> int:
+    """The advisory-lock key that serialises one workspace's writers across processes."""
+    return int.from_bytes(workspace_id.bytes[:8], "big", signed=True)
+
+
+@final
+class WorkspaceHandle:
+    """How callers reach one workspace actor: its mailbox, and its latest published state."""
+
+    def __init__(self, workspace_id: uuid.UUID, mailbox: trio.MemorySendChannel[Envelope], timeout: float) -> None:
+        self.workspace_id = workspace_id
+        self._mailbox = mailbox
+        self._timeout = timeout
+        self.state: WorkspaceState | None = None
+
+    async def call(self, msg: WorkspaceMsg, *, timeout: float | None = None) -> Any:
+        """Send ``msg`` and wait for its answer.
+
+        Raises:
+            MailboxClosedError: the actor retired before taking the message.
+            WorkspaceUnavailableError: the mailbox is full, or the actor crashed on this message.
+            DeadlineExceededError: no answer within the timeout.
+        """
+        reply_tx, reply_rx = trio.open_memory_channel[Ok | Err](1)
+        try:
+            self._mailbox.send_nowait(Envelope(msg, reply_tx))
+        except trio.WouldBlock:
+            raise ServiceUnavailableError("workspace is overloaded, retry shortly", retry_after=1) from None
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            raise MailboxClosedError() from None
+        try:
+            with trio.fail_after(timeout or self._timeout), reply_rx:
+                reply = await reply_rx.receive()
+        except trio.EndOfChannel:
+            raise WorkspaceUnavailableError("workspace failed while handling the request", retry_after=1) from None
+        except trio.TooSlowError:
+            raise DeadlineExceededError("the request took too long") from None
+        if isinstance(reply, Err):
+            raise reply.error
+        return reply.value
+
+
+async def load_state(db: Database, workspace_id: uuid.UUID, load_metadata: LoadMetadata | None) -> WorkspaceState | None:
+    """Read a workspace's state from PostgreSQL; None when the workspace does not exist."""
+    row = await accounts.get_workspace(db, workspace_id)
+    if row is None:
+        return None
+    keys = {r["id"]: api_key_from_row(r) for r in await accounts.list_api_keys(db, workspace_id)}
+    metadata = await load_metadata(db, row) if load_metadata else None
+    return WorkspaceState(
+        workspace_id=workspace_id,
+        name=row["name"],
+        schema_name=row["schema_name"],
+        metadata_version=row["metadata_version"],
+        api_keys=keys,
+        metadata=metadata,
+    )
+
+
+LoadMetadata = Callable[[Database, Any], Awaitable[Any]]
+
+
+class WorkspaceActor:
+    """The body of one workspace actor: state, the mailbox loop and the writer."""
+
+    def __init__(
+        self,
+        db: Database,
+        handle: WorkspaceHandle,
+        settings: ActorSettings,
+        retire: Callable[[], bool],
+        load_metadata: LoadMetadata | None,
+    ) -> None:
+        self.db = db
+        self.handle = handle
+        self.settings = settings
+        self._retire = retire
+        self._load_metadata = load_metadata
+        self._in_flight = 0
+
+    async def run(
+        self, inbox: trio.MemoryReceiveChannel[Envelope], *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Load the state, then serve the mailbox until idle (returns) or a bug (raises)."""
+        state = await load_state(self.db, self.handle.workspace_id, self._load_metadata)
+        if state is None:
+            task_status.started(None)
+            return
+        self.handle.state = state
+        write_tx, write_rx = trio.open_memory_channel[Envelope](self.settings.write_queue_size)
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._run_writer, write_rx)
+                task_status.started(self.handle)
+                while True:
+                    with trio.move_on_after(self.settings.idle_s):
+                        env = await inbox.receive()
+                        self._dispatch(env, nursery, write_tx)
+                        continue
+                    if self._in_flight == 0 and write_rx.statistics().current_buffer_used == 0 and self._retire():
+                        break
+                write_tx.close()  # the writer drains what is queued, then ends; the nursery waits for it
+        finally:
+            # after a crash, queued writes are answered (503) at once instead of hanging
+            while True:
+                try:
+                    write_rx.receive_nowait().reply.close()
+                except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
+                    break
+
+    def _dispatch(self, env: Envelope, nursery: trio.Nursery, write_tx: trio.MemorySendChannel[Envelope]) -> None:
+        msg = env.msg
+        match msg:
+            case RunWrite() | RunMetadataChange():
+                try:
+                    write_tx.send_nowait(env)
+                except trio.WouldBlock:
+                    error = ServiceUnavailableError("write queue is full, retry shortly", retry_after=1)
+                    with contextlib.suppress(trio.BrokenResourceError):
+                        env.reply.send_nowait(Err(error))
+                    env.reply.close()
+            case _:
+                nursery.start_soon(self._answer, env)
+
+    async def _answer(self, env: Envelope) -> None:
+        self._in_flight += 1
+        try:
+            async with env.reply:
+                try:
+                    reply: Ok | Err = Ok(await self._handle(env.msg))
+                except TwentyError as exc:
+                    reply = Err(exc)
+                except StorageError as exc:
+                    reply = Err(from_storage(exc))
+                with contextlib.suppress(trio.BrokenResourceError):
+                    env.reply.send_nowait(reply)
+        finally:
+            self._in_flight -= 1
+
+    async def _handle(self, msg: WorkspaceMsg) -> Any:
+        state = self.handle.state
+        assert state is not None
+        wid = state.workspace_id
+        match msg:
+            case RunRead(sql=sql, params=params):
+                return await self.db.fetch_json_bytes(sql, *params)
+            case ListApiKeys():
+                return [api_key_from_row(r) for r in await accounts.list_api_keys(self.db, wid)]
+            case CreateApiKey(name=name, expires_at=expires_at):
+                row = await accounts.insert_api_key(self.db, uuid.uuid4(), wid, name, expires_at)
+                key = api_key_from_row(row)
+                self._publish(api_keys={**state.api_keys, key.id: key})
+                return key
+            case RevokeApiKey(key_id=key_id):
+                row = await accounts.revoke_api_key(self.db, wid, key_id)
+                if row is None:
+                    raise NotFoundError(f"API key {key_id} not found")
+                key = api_key_from_row(row)
+                self._publish(api_keys={**state.api_keys, key.id: key})
+                await accounts.notify(self.db, "twenty_workspace", str(wid))
+                return key
+            case Reload():
+                await self._reload()
+                return None
+            case _:
+                raise AssertionError(f"unexpected message {msg!r}")
+
+    def _publish(self, **changes: Any) -> None:
+        state = self.handle.state
+        assert state is not None
+        self.handle.state = msgspec.structs.replace(state, **changes)
+
+    async def _reload(self) -> None:
+        state = await load_state(self.db, self.handle.workspace_id, self._load_metadata)
+        if state is not None:
+            self.handle.state = state
+
+    async def _run_writer(self, queue: trio.MemoryReceiveChannel[Envelope]) -> None:
+        """Drain the write queue: writes that wait while a commit runs go into the next one."""
+        async for first in queue:
+            batch = [first]
+            if isinstance(first.msg, RunWrite):
+                while len(batch) < self.settings.max_batch:
+                    try:
+                        env = queue.receive_nowait()
+                    except (trio.WouldBlock, trio.EndOfChannel):
+                        break
+                    if isinstance(env.msg, RunMetadataChange):
+                        await self._commit([env])  # metadata changes commit alone, in order
+                        break
+                    batch.append(env)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[Envelope]) -> None:
+        state = self.handle.state
+        assert state is not None
+        started = trio.current_time()
+        try:
+            await self._commit_and_answer(state, batch, started)
+        finally:
+            for env in batch:  # answered by now, or the caller learns at once that we failed
+                env.reply.close()
+
+    async def _commit_and_answer(self, state: WorkspaceState, batch: list[Envelope], started: float) -> None:
+        jobs = [env.msg.statements for env in batch]  # type: ignore[union-attr]
+        try:
+            outcomes: list[Any] = await self.db.run_batch(jobs, lock_key=lock_key(state.workspace_id))
+        except StorageError as exc:
+            error = from_storage(exc)
+            outcomes = [error] * len(batch)
+        else:
+            observe(WriteBatchCommitted(workspace_id=str(state.workspace_id), size=len(batch),
+                                        seconds=trio.current_time() - started))
+        if any(isinstance(env.msg, RunMetadataChange) for env in batch) and not isinstance(outcomes[0], TwentyError):
+            await self._reload()
+            await accounts.notify(self.db, "twenty_workspace", str(state.workspace_id))
+        for env, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, StorageError):
+                outcome = from_storage(outcome)
+            reply = Err(outcome) if isinstance(outcome, TwentyError) else Ok(outcome)
+            with contextlib.suppress(trio.BrokenResourceError):
+                env.reply.send_nowait(reply)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
