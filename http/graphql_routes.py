@@ -5,6 +5,7 @@ from __future__ import annotations
 from quart import Response, request
 from quart_trio import QuartTrio
 
+from twenty_actors.graphql.core_endpoint import run_core_request
 from twenty_actors.graphql.metadata_endpoint import run_metadata_request
 from twenty_actors.services import Services
 
@@ -19,4 +20,10 @@ def register(app: QuartTrio, services: Services) -> None:
     async def metadata() -> Response:
         principal = await services.auth.authenticate(request.headers.get("Authorization"))
         status, body = await run_metadata_request(services, principal, await read_json_body())
+        return bytes_response(body, status)
+
+    @app.post("/graphql")
+    async def graphql() -> Response:
+        principal = await services.auth.authenticate(request.headers.get("Authorization"))
+        status, body = await run_core_request(services.registry, principal, await read_json_body())
         return bytes_response(body, status)

@@ -162,13 +162,19 @@ class Database:
         return await self._call(self._pool.execute(sql, *args))
 
     async def fetch_json_bytes(self, sql: str, *args: object) -> bytes:
-        """The single text/json column of one statement, as UTF-8 bytes (never decoded in Python)."""
+        """The single text/json column of one statement, as UTF-8 bytes.
+
+        A ``text`` column (cast the JSON with ``::text``) is passed through, never decoded in
+        Python; a ``json``/``jsonb`` column arrives decoded by the pool's codec and is re-encoded.
+        """
         return await self._call(self._fetch_raw(sql, args))
 
     async def _fetch_raw(self, sql: str, args: Sequence[object]) -> bytes:
         async with self._pool.acquire() as conn:
             value = await conn.fetchval(sql, *args)
-        return b"null" if value is None else value.encode()
+        if value is None:
+            return b"null"
+        return value.encode() if isinstance(value, str) else msgspec.json.encode(value)
 
     async def transaction(self, statements: Sequence[Statement]) -> list[list[Any]]:
         """Run statements in one transaction; the rows of each."""

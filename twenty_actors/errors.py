@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 from twenty_storage import errors as storage_errors
+
+_log = logging.getLogger("twenty.errors")
 
 
 class TwentyError(Exception):
@@ -125,6 +128,7 @@ def from_storage(exc: storage_errors.StorageError) -> TwentyError:
             return ServiceUnavailableError("the database is unavailable, retry shortly", retry_after=1)
         case storage_errors.UndefinedObjectError():
             return ServiceUnavailableError("the workspace schema changed, retry", retry_after=1)
+    _log.error("unexpected storage error: %s", exc.message)
     return TwentyError("internal error")
 
 

@@ -20,6 +20,8 @@ from twenty_storage.pg import Database, open_storage
 from .auth import Auth
 from .graphql.metadata_api import build_metadata_schema
 from .graphql.request import DocumentCache
+from .metadata.model import load_workspace_model
+from .metadata.provisioning import new_workspace_statements
 from .registry import Registry, open_registry
 from .settings import Settings
 
@@ -41,7 +43,7 @@ class Services:
 
     def new_workspace_statements(self, workspace_id: uuid.UUID, user_id: uuid.UUID, email: str) -> list[Any]:
         """Statements that give a new workspace its standard objects (run with its creation)."""
-        return []
+        return new_workspace_statements(workspace_id, user_id, email)
 
     async def healthy(self) -> bool:
         """Whether the database answers."""
@@ -92,7 +94,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             log.info("applied migrations %s", applied)
         secret = settings.secret or await accounts.get_or_create_setting(db, "jwt_secret", secrets.token_hex(32))
         nursery = await stack.enter_async_context(trio.open_nursery())
-        registry = await stack.enter_async_context(open_registry(db))
+        registry = await stack.enter_async_context(open_registry(db, load_metadata=load_workspace_model))
         await nursery.start(run_listener, db, registry)
         try:
             yield Services(settings, db, registry, Auth(db, registry, secret))

@@ -1,0 +1,190 @@
+"""The plan IR: what to read or write, in terms of tables and columns. Compiled to SQL by compile.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+# --- what a node (a record) answers -----------------------------------------------------------
+
+
+class ScalarOut(msgspec.Struct, frozen=True):
+    """A column as a JSON value; ``kind`` says how: plain, timestamp (ISO with Z) or text array."""
+
+    key: str
+    column: str
+    kind: str = "plain"
+
+
+class CompositeOut(msgspec.Struct, frozen=True):
+    """Several columns of the same row as one JSON object (CURRENCY, FULL_NAME)."""
+
+    key: str
+    node: NodeSel
+
+
+class ConstOut(msgspec.Struct, frozen=True):
+    """A constant string (``__typename``)."""
+
+    key: str
+    value: str
+
+
+class ObjectOut(msgspec.Struct, frozen=True):
+    """The record on the other end of a to-one relation: ``remote.remote_column = local.local_column``."""
+
+    key: str
+    table: str
+    local_column: str
+    remote_column: str
+    node: NodeSel
+
+
+class ConnectionOut(msgspec.Struct, frozen=True):
+    """Related records as a connection: ``remote.remote_column = local.local_column``."""
+
+    key: str
+    local_column: str
+    remote_column: str
+    connection: ConnectionSel
+
+
+class NodeSel(msgspec.Struct, frozen=True):
+    """The answer for one record: its fields in response order."""
+
+    fields: list[ScalarOut | CompositeOut | ConstOut | ObjectOut | ConnectionOut]
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+class Cmp(msgspec.Struct, frozen=True):
+    """``column op value``; op is one of eq neq in gt gte lt lte like ilike startsWith containsAny."""
+
+    column: str
+    op: str
+    value: Any
+
+
+class IsNull(msgspec.Struct, frozen=True):
+    """``column IS [NOT] NULL``."""
+
+    column: str
+    null: bool
+
+
+class And(msgspec.Struct, frozen=True):
+    """All of the items hold (an empty And is true)."""
+
+    items: list[Filter]
+
+
+class Or(msgspec.Struct, frozen=True):
+    """Any of the items holds (an empty Or is false)."""
+
+    items: list[Filter]
+
+
+class Not(msgspec.Struct, frozen=True):
+    """The item does not hold."""
+
+    item: Filter
+
+
+class Related(msgspec.Struct, frozen=True):
+    """A related record (to-one) matches: ``EXISTS (remote WHERE remote.id = local.column AND filter)``."""
+
+    table: str
+    local_column: str
+    filter: Filter
+
+
+Filter = Cmp | IsNull | And | Or | Not | Related
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+class OrderKey(msgspec.Struct, frozen=True):
+    """One sort key."""
+
+    column: str
+    desc: bool = False
+    nulls_first: bool = False
+    sql_type: str = "text"
+
+
+class EdgeSel(msgspec.Struct, frozen=True):
+    """What each edge answers: node, cursor, __typename under their response keys."""
+
+    fields: list[tuple[str, str, Any]]  # (key, "node"|"cursor"|"const", NodeSel|None|str)
+
+
+class ConnectionSel(msgspec.Struct, frozen=True):
+    """A page of records of one table, and what the connection answers about it."""
+
+    table: str
+    filter: Filter
+    order: list[OrderKey]
+    limit: int
+    backward: bool = False
+    cursor: list[Any] | None = None  # sort-key values then id, of the row to start after/before
+    parts: list[tuple[str, str, Any]] = msgspec.field(default_factory=list)
+    # parts: (key, "edges", EdgeSel) | (key, "pageInfo", [(key, name)]) | (key, "totalCount", None)
+    #        | (key, "const", str)
+    has_cursor: bool = False
+
+
+class FindOne(msgspec.Struct, frozen=True):
+    """The first record of a table matching a filter, or null."""
+
+    table: str
+    filter: Filter
+    node: NodeSel
+
+
+Read = ConnectionSel | FindOne
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+class InsertRows(msgspec.Struct, frozen=True):
+    """Insert rows (ids chosen by the caller) and answer them in the given order."""
+
+    table: str
+    object_name: str
+    columns: list[tuple[str, str]]  # (column, SQL type)
+    rows: list[list[Any]]
+    ids: list[str]
+    node: NodeSel | None
+    record: NodeSel  # the record as events carry it
+    single: bool
+
+
+class UpdateRows(msgspec.Struct, frozen=True):
+    """Update (or soft-delete/restore) rows by id, logging an event per row."""
+
+    table: str
+    object_name: str
+    ids: list[str]
+    sets: list[tuple[str, str, Any]]  # (column, SQL type, value)
+    event: str  # updated | deleted | restored
+    node: NodeSel | None
+    record: NodeSel
+    single: bool
+
+
+class DestroyRows(msgspec.Struct, frozen=True):
+    """Delete rows for good, logging an event per row."""
+
+    table: str
+    object_name: str
+    ids: list[str]
+    node: NodeSel | None
+    record: NodeSel
+    single: bool
+
+
+Write = InsertRows | UpdateRows | DestroyRows

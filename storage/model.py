@@ -1,0 +1,154 @@
+"""The metadata model as storage sees it: objects, fields, relations, and how they map to columns."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+# composite field types: sub-field name → (column suffix, SQL type, GraphQL scalar name)
+COMPOSITES: dict[str, list[tuple[str, str, str]]] = {
+    "CURRENCY": [("amountMicros", "bigint", "BigFloat"), ("currencyCode", "text", "String")],
+    "FULL_NAME": [("firstName", "text", "String"), ("lastName", "text", "String")],
+}
+
+# scalar field types: SQL column type
+SQL_TYPES: dict[str, str] = {
+    "TEXT": "text",
+    "EMAIL": "text",
+    "PHONE": "text",
+    "URL": "text",
+    "NUMBER": "double precision",
+    "BOOLEAN": "boolean",
+    "DATE_TIME": "timestamptz",
+    "DATE": "date",
+    "SELECT": "text",
+    "RATING": "text",
+    "MULTI_SELECT": "text[]",
+    "JSON": "jsonb",
+    "UUID": "uuid",
+    "POSITION": "double precision",
+}
+
+FIELD_TYPES = frozenset([*SQL_TYPES, *COMPOSITES, "RELATION"])
+SYSTEM_FIELDS = ("id", "createdAt", "updatedAt", "deletedAt", "position")
+RELATION_KINDS = frozenset(["MANY_TO_ONE", "ONE_TO_MANY", "ONE_TO_ONE", "MANY_TO_MANY"])
+
+
+class SelectOption(msgspec.Struct, frozen=True, kw_only=True):
+    """One choice of a SELECT or MULTI_SELECT field."""
+
+    value: str
+    label: str
+    color: str | None = None
+    position: int = 0
+    id: str | None = None
+
+
+class Relation(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """How a RELATION field links two objects.
+
+    ``kind`` is seen from the field's own object: MANY_TO_ONE (this table holds ``join_column``),
+    ONE_TO_MANY (the target's ``join_column`` points here), ONE_TO_ONE (``owner`` says which side
+    holds the column), MANY_TO_MANY (through the ``junction`` table).
+    """
+
+    kind: str
+    target: str
+    inverse: str
+    join_column: str | None = None
+    owner: bool = False
+    junction: str | None = None
+    junction_self_column: str | None = None
+    junction_target_column: str | None = None
+
+
+class Field(msgspec.Struct, frozen=True, kw_only=True):
+    """A field of an object."""
+
+    id: uuid.UUID
+    name: str
+    label: str
+    type: str
+    description: str | None = None
+    icon: str | None = None
+    is_custom: bool = False
+    is_system: bool = False
+    is_active: bool = True
+    is_nullable: bool = True
+    default_value: Any = None
+    options: list[SelectOption] | None = None
+    relation: Relation | None = None
+    position: int = 0
+
+    @property
+    def is_composite(self) -> bool:
+        """Whether the field is stored as several columns."""
+        return self.type in COMPOSITES
+
+    def columns(self) -> list[tuple[str, str]]:
+        """(column name, SQL type) of every column this field owns (none for the many sides)."""
+        if self.type in COMPOSITES:
+            return [(composite_column(self.name, sub), sql) for sub, sql, _ in COMPOSITES[self.type]]
+        if self.type == "RELATION":
+            rel = self.relation
+            if rel and rel.join_column and (rel.kind == "MANY_TO_ONE" or (rel.kind == "ONE_TO_ONE" and rel.owner)):
+                return [(rel.join_column, "uuid")]
+            return []
+        if self.name in ("id",):
+            return [("id", "uuid")]
+        return [(self.name, system_sql_type(self.name) or SQL_TYPES[self.type])]
+
+    @property
+    def column(self) -> str:
+        """The single column of a scalar field."""
+        return self.name
+
+
+def system_sql_type(name: str) -> str | None:
+    """The SQL type of a system field, or None."""
+    return {"id": "uuid", "createdAt": "timestamptz", "updatedAt": "timestamptz", "deletedAt": "timestamptz",
+            "position": "double precision"}.get(name)
+
+
+def composite_column(field: str, sub: str) -> str:
+    """The column of one sub-field: ``annualRecurringRevenue`` + ``amountMicros`` → ``…AmountMicros``."""
+    return field + sub[0].upper() + sub[1:]
+
+
+class Object(msgspec.Struct, frozen=True, kw_only=True):
+    """An object (a table) of a workspace."""
+
+    id: uuid.UUID
+    name_singular: str
+    name_plural: str
+    label_singular: str
+    label_plural: str
+    description: str | None = None
+    icon: str | None = None
+    is_custom: bool = False
+    is_system: bool = False
+    is_active: bool = True
+    fields: dict[str, Field]
+
+    @property
+    def table(self) -> str:
+        """The table name within the workspace schema."""
+        return self.name_singular
+
+
+class Metadata(msgspec.Struct, frozen=True, kw_only=True):
+    """Every object of one workspace at one metadata version."""
+
+    workspace_id: uuid.UUID
+    schema_name: str
+    version: int
+    objects: dict[str, Object]
+
+    def by_plural(self, plural: str) -> Object | None:
+        """The active object whose plural name is ``plural``."""
+        for obj in self.objects.values():
+            if obj.name_plural == plural and obj.is_active:
+                return obj
+        return None

@@ -1,0 +1,49 @@
+"""A workspace's metadata at one version, with what is built from it (kept until the version changes)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, final
+
+from twenty_storage import metadata_store
+from twenty_storage.ir import NodeSel
+from twenty_storage.model import Metadata
+from twenty_storage.pg import Database
+
+
+@final
+class CoreApi:
+    """The core GraphQL schema, its document cache, root-field dispatch and event shapes."""
+
+    def __init__(self, metadata: Metadata) -> None:
+        from ..graphql.core_schema import build_core_schema, root_fields
+        from ..graphql.request import DocumentCache
+        from ..graphql.writes import record_node
+
+        self.schema = build_core_schema(metadata)
+        self.documents = DocumentCache(self.schema)
+        self.roots = root_fields(metadata)
+        self.records: dict[str, NodeSel] = {name: record_node(obj) for name, obj in metadata.objects.items()}
+
+
+@final
+class WorkspaceModel:
+    """Metadata of one workspace version; the GraphQL schema is built on first use, then cached."""
+
+    def __init__(self, metadata: Metadata) -> None:
+        self.metadata = metadata
+        self._core: CoreApi | None = None
+
+    @property
+    def core(self) -> CoreApi:
+        """The core API built from this version (built once)."""
+        if self._core is None:
+            self._core = CoreApi(self.metadata)
+        return self._core
+
+
+async def load_workspace_model(db: Database, row: Any) -> WorkspaceModel:
+    """Load the metadata of a workspace row (the actor's LoadMetadata)."""
+    workspace_id: uuid.UUID = row["id"]
+    metadata = await metadata_store.load_metadata(db, workspace_id, row["schema_name"], row["metadata_version"])
+    return WorkspaceModel(metadata)
