@@ -99,3 +99,19 @@ def create_objects(schema: str, objects: list[Object]) -> list[Statement]:
             statements.extend(foreign_key(schema, obj, field))
     statements.extend(create_event_table(schema))
     return statements
+
+
+def set_not_null(schema: str, obj: Object, field: Field, not_null: bool) -> list[Statement]:
+    """Make a field's columns required or optional (fails if rows hold NULLs)."""
+    table = ident(schema, obj.table)
+    verb = "SET" if not_null else "DROP"
+    return [(f"ALTER TABLE {table} ALTER COLUMN {ident(name)} {verb} NOT NULL", ()) for name, _ in field.columns()]
+
+
+def column_uses_values(schema: str, obj: Object, field: Field) -> str:
+    """SQL answering 'true'/'false': does any row hold one of the values in $1 (text[])?"""
+    table = ident(schema, obj.table)
+    column = ident(field.name)
+    if field.type == "MULTI_SELECT":
+        return f"SELECT (EXISTS (SELECT 1 FROM {table} WHERE {column} && $1::text[]))::text"
+    return f"SELECT (EXISTS (SELECT 1 FROM {table} WHERE {column} = ANY($1::text[])))::text"

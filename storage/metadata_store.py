@@ -88,3 +88,42 @@ async def load_metadata(db: Database, workspace_id: uuid.UUID, schema_name: str,
             fields={f.name: f for f in fields},
         )
     return Metadata(workspace_id=workspace_id, schema_name=schema_name, version=version, objects=objects)
+
+
+def update_object_statement(object_id: uuid.UUID, changes: dict[str, Any]) -> Statement:
+    """Update an object's labels, description, icon or active flag (only those columns)."""
+    allowed = ("label_singular", "label_plural", "description", "icon", "is_active")
+    columns = [c for c in allowed if c in changes]
+    sets = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
+    sql = f"UPDATE core.object_metadata SET {sets + ', ' if sets else ''}updated_at = now() WHERE id = $1"
+    return (sql, (object_id, *[changes[c] for c in columns]))
+
+
+def update_field_statement(field_id: uuid.UUID, changes: dict[str, Any]) -> Statement:
+    """Update a field's label, description, icon, flags, default or options (only those columns)."""
+    allowed = ("label", "description", "icon", "is_active", "is_nullable", "default_value", "options")
+    columns = [c for c in allowed if c in changes]
+    sets = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
+    values = [_jsonable(changes[c]) if c in ("default_value", "options") else changes[c] for c in columns]
+    sql = f"UPDATE core.field_metadata SET {sets + ', ' if sets else ''}updated_at = now() WHERE id = $1"
+    return (sql, (field_id, *values))
+
+
+def delete_field_statement(field_id: uuid.UUID) -> Statement:
+    """Remove a field's row."""
+    return ("DELETE FROM core.field_metadata WHERE id = $1", (field_id,))
+
+
+def delete_object_statement(object_id: uuid.UUID) -> Statement:
+    """Remove an object's row (its fields' rows go with it)."""
+    return ("DELETE FROM core.object_metadata WHERE id = $1", (object_id,))
+
+
+async def object_times(db: Database, workspace_id: uuid.UUID) -> dict[uuid.UUID, tuple[Any, Any]]:
+    """created_at and updated_at of every object and field of a workspace, by id."""
+    rows = await db.fetch(
+        "SELECT id, created_at, updated_at FROM core.object_metadata WHERE workspace_id = $1 "
+        "UNION ALL SELECT id, created_at, updated_at FROM core.field_metadata WHERE workspace_id = $1",
+        workspace_id,
+    )
+    return {r["id"]: (r["created_at"], r["updated_at"]) for r in rows}

@@ -35,14 +35,151 @@ input CreateApiKeyInput {
   expiresAt: DateTime
 }
 
+type PageInfo {
+  hasNextPage: Boolean!
+  hasPreviousPage: Boolean!
+  startCursor: String
+  endCursor: String
+}
+
+enum FieldMetadataType {
+  TEXT NUMBER BOOLEAN DATE_TIME DATE EMAIL PHONE URL CURRENCY FULL_NAME SELECT MULTI_SELECT RELATION RATING
+  JSON UUID POSITION
+}
+
+enum RelationType { ONE_TO_MANY MANY_TO_ONE ONE_TO_ONE MANY_TO_MANY }
+
+type Field {
+  id: ID!
+  objectMetadataId: ID!
+  name: String!
+  label: String!
+  type: FieldMetadataType!
+  description: String
+  icon: String
+  isCustom: Boolean!
+  isActive: Boolean!
+  isSystem: Boolean!
+  isNullable: Boolean!
+  defaultValue: JSON
+  options: JSON
+  relationType: RelationType
+  targetObjectMetadataId: ID
+  targetFieldMetadataName: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+type FieldEdge { node: Field! cursor: String! }
+type FieldConnection { edges: [FieldEdge!]! pageInfo: PageInfo! totalCount: Int! }
+
+type Object {
+  id: ID!
+  nameSingular: String!
+  namePlural: String!
+  labelSingular: String!
+  labelPlural: String!
+  description: String
+  icon: String
+  isActive: Boolean!
+  isCustom: Boolean!
+  isSystem: Boolean!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  fields: FieldConnection!
+}
+
+type ObjectEdge { node: Object! cursor: String! }
+type ObjectConnection { edges: [ObjectEdge!]! pageInfo: PageInfo! totalCount: Int! }
+
+type Relation {
+  id: ID!
+  relationType: RelationType!
+  fromObjectMetadataId: ID!
+  toObjectMetadataId: ID!
+  fromFieldMetadataId: ID!
+  toFieldMetadataId: ID!
+}
+
+input CreateObjectInput {
+  nameSingular: String!
+  namePlural: String!
+  labelSingular: String!
+  labelPlural: String!
+  description: String
+  icon: String
+}
+
+input UpdateObjectInput {
+  nameSingular: String
+  namePlural: String
+  labelSingular: String
+  labelPlural: String
+  description: String
+  icon: String
+  isActive: Boolean
+}
+
+input RelationCreationPayload {
+  type: RelationType!
+  targetObjectMetadataId: ID!
+  targetFieldLabel: String
+  targetFieldName: String
+}
+
+input CreateFieldInput {
+  objectMetadataId: ID!
+  name: String!
+  label: String!
+  type: FieldMetadataType!
+  description: String
+  icon: String
+  isNullable: Boolean
+  defaultValue: JSON
+  options: JSON
+  relationCreationPayload: RelationCreationPayload
+}
+
+input UpdateFieldInput {
+  name: String
+  label: String
+  description: String
+  icon: String
+  isActive: Boolean
+  isNullable: Boolean
+  defaultValue: JSON
+  options: JSON
+}
+
+input CreateRelationInput {
+  relationType: RelationType!
+  fromObjectMetadataId: ID!
+  toObjectMetadataId: ID!
+  fromFieldMetadataName: String!
+  toFieldMetadataName: String!
+  fromFieldMetadataLabel: String
+  toFieldMetadataLabel: String
+}
+
 type Query {
   apiKeys: [ApiKey!]!
   apiKey(id: ID!): ApiKey
+  objects: ObjectConnection!
+  object(id: ID!): Object
+  fields: FieldConnection!
+  field(id: ID!): Field
 }
 
 type Mutation {
   createOneApiKey(data: CreateApiKeyInput!): ApiKey!
   revokeOneApiKey(id: ID!): ApiKey!
+  createOneObject(data: CreateObjectInput!): Object!
+  updateOneObject(id: ID!, data: UpdateObjectInput!): Object!
+  deleteOneObject(id: ID!): Object!
+  createOneField(data: CreateFieldInput!): Field!
+  updateOneField(id: ID!, data: UpdateFieldInput!): Field!
+  deleteOneField(id: ID!): Field!
+  createOneRelation(data: CreateRelationInput!): Relation!
 }
 '''
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ..auth import Principal
 from .endpoint import RejectedRequest, prepare, result_body
 from .metadata_api import api_key_handlers
+from .metadata_objects import object_handlers
 from .prefetch import execute_with_handlers
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ async def run_metadata_request(services: Services, principal: Principal, body: b
         request, document, op = prepare(cache, body)
     except RejectedRequest as rejected:
         return rejected.status, rejected.body
-    handlers = api_key_handlers(services.registry, services.auth, principal)
+    handlers = {**api_key_handlers(services.registry, services.auth, principal),
+                **object_handlers(services.registry, principal)}
     result = await execute_with_handlers(cache.schema, document, op, request.operation_name, request.variables,
                                          handlers)
     return 200, result_body(result)

@@ -245,7 +245,9 @@ class WorkspaceActor:
                     except (trio.WouldBlock, trio.EndOfChannel):
                         break
                     if isinstance(env.msg, RunMetadataChange):
-                        await self._commit([env])  # metadata changes commit alone, in order
+                        # metadata changes commit alone, after the writes queued before them
+                        await self._commit(batch)
+                        batch = [env]
                         break
                     batch.append(env)
             await self._commit(batch)
