@@ -6,7 +6,7 @@ import logging
 import uuid
 from typing import Any
 
-from quart import Response, request
+from quart import Response, g, request
 from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException
 
@@ -14,6 +14,7 @@ from twenty_actors.errors import (
     MethodNotAllowedError,
     NotFoundError,
     PayloadTooLargeError,
+    RateLimitedError,
     TwentyError,
     UnsupportedMediaTypeError,
     ValidationError,
@@ -28,6 +29,17 @@ from .errors import graphql_error_response, json_response, rest_error
 log = logging.getLogger("twenty.http")
 
 _GRAPHQL_PATHS = ("/graphql", "/metadata")
+
+
+def _api_of(path: str) -> str | None:
+    """Which rate-limited API a path belongs to, if any."""
+    if path == "/graphql":
+        return "graphql"
+    if path == "/metadata":
+        return "metadata"
+    if path.startswith("/rest/"):
+        return "rest"
+    return None
 
 
 def _is_graphql() -> bool:
@@ -50,6 +62,29 @@ def create_app(services: Services) -> QuartTrio:
         if await services.healthy():
             return json_response({"status": "ok"})
         return json_response({"status": "unavailable"}, 503, {"Retry-After": "1"})
+
+    @app.before_request
+    async def admit() -> None:
+        api = _api_of(request.path)
+        if api is None:
+            return
+        token = request.headers.get("Authorization")
+        if token is None and request.path.startswith("/rest/open-api"):
+            token = request.args.get("token")
+        principal = await services.auth.authenticate(token)
+        handle = await services.registry.handle(principal.workspace_id)
+        assert handle.limiter is not None
+        decision = handle.limiter.take(principal.rate_key, api)
+        g.rate_limit_headers = decision.headers()
+        if not decision.allowed:
+            raise RateLimitedError("Rate limit exceeded", retry_after=decision.retry_after)
+
+    @app.after_request
+    async def rate_limit_headers(response: Response) -> Response:
+        headers = getattr(g, "rate_limit_headers", None)
+        if headers:
+            response.headers.update(headers)
+        return response
 
     auth_routes.register(app, services)
     graphql_routes.register(app, services)

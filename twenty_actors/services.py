@@ -23,6 +23,7 @@ from .graphql.request import DocumentCache
 from .metadata.model import load_workspace_model
 from .metadata.provisioning import new_workspace_statements
 from .registry import Registry, open_registry
+from .workspace.actor import ActorSettings
 from .settings import Settings
 
 log = logging.getLogger("twenty.services")
@@ -94,7 +95,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             log.info("applied migrations %s", applied)
         secret = settings.secret or await accounts.get_or_create_setting(db, "jwt_secret", secrets.token_hex(32))
         nursery = await stack.enter_async_context(trio.open_nursery())
-        registry = await stack.enter_async_context(open_registry(db, load_metadata=load_workspace_model))
+        actor_settings = ActorSettings(rate_limits=dict(settings.rate_limits))
+        registry = await stack.enter_async_context(
+            open_registry(db, settings=actor_settings, load_metadata=load_workspace_model))
         await nursery.start(run_listener, db, registry)
         try:
             yield Services(settings, db, registry, Auth(db, registry, secret))

@@ -38,6 +38,7 @@ from .messages import (
     RunWrite,
     WorkspaceMsg,
 )
+from .ratelimit import RateLimiter
 from .state import WorkspaceState, api_key_from_row
 
 log = logging.getLogger("twenty.workspace")
@@ -51,6 +52,8 @@ class ActorSettings(msgspec.Struct, frozen=True, kw_only=True):
     max_batch: int = 256
     idle_s: float = 300.0
     call_timeout_s: float = 30.0
+    rate_limits: dict[str, int] = msgspec.field(default_factory=lambda: {"graphql": 100, "rest": 200,
+                                                                          "metadata": 50})
 
 
 class MailboxClosedError(Exception):
@@ -71,6 +74,7 @@ class WorkspaceHandle:
         self._mailbox = mailbox
         self._timeout = timeout
         self.state: WorkspaceState | None = None
+        self.limiter: RateLimiter | None = None  # owned by the actor; rebuilt when it restarts
 
     async def call(self, msg: WorkspaceMsg, *, timeout: float | None = None) -> Any:
         """Send ``msg`` and wait for its answer.
@@ -146,6 +150,7 @@ class WorkspaceActor:
             task_status.started(None)
             return
         self.handle.state = state
+        self.handle.limiter = RateLimiter(self.settings.rate_limits)
         write_tx, write_rx = trio.open_memory_channel[Envelope](self.settings.write_queue_size)
         try:
             async with trio.open_nursery() as nursery:
