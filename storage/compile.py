@@ -207,16 +207,21 @@ def connection_json(ctx: _Ctx, conn: ConnectionSel, link: tuple[str, str] | None
     """A scalar subquery answering a connection (edges, pageInfo, totalCount) as JSON."""
     inner, page = ctx.alias(), ctx.alias()
     table = ctx.table(conn.table)
-    where = [filter_sql(ctx, conn.filter, inner)]
-    if link is not None:
-        where.insert(0, f"{_col(inner, link[0])} = {link[1]}")
-    if conn.cursor is not None:
-        where.append(keyset_sql(ctx, conn.order, conn.cursor, inner, conn.backward))
-    limit = ctx.param(conn.limit + 1, "int")
-    n = ctx.param(conn.limit, "int")
-    rows = (f"(SELECT {page}.*, row_number() OVER (ORDER BY {_order_sql(conn.order, page, conn.backward)}) AS _rn "
-            f"FROM (SELECT {inner}.* FROM {table} {inner} WHERE {' AND '.join(where)} "
-            f"ORDER BY {_order_sql(conn.order, inner, conn.backward)} LIMIT {limit}) {page})")
+    # only edges and pageInfo read the page; a parameter that no SQL text mentions has no type, and
+    # PostgreSQL refuses the statement, so the page's parameters exist only when the page is read
+    reads_page = any(kind in ("edges", "pageInfo") for _, kind, _ in conn.parts)
+    rows = n = ""
+    if reads_page:
+        where = [filter_sql(ctx, conn.filter, inner)]
+        if link is not None:
+            where.insert(0, f"{_col(inner, link[0])} = {link[1]}")
+        if conn.cursor is not None:
+            where.append(keyset_sql(ctx, conn.order, conn.cursor, inner, conn.backward))
+        limit = ctx.param(conn.limit + 1, "int")
+        n = ctx.param(conn.limit, "int")
+        rows = (f"(SELECT {page}.*, row_number() OVER (ORDER BY {_order_sql(conn.order, page, conn.backward)}) "
+                f"AS _rn FROM (SELECT {inner}.* FROM {table} {inner} WHERE {' AND '.join(where)} "
+                f"ORDER BY {_order_sql(conn.order, inner, conn.backward)} LIMIT {limit}) {page})")
     r = ctx.alias()
     in_page = f"{r}._rn <= {n}"
     # results are numbered in scan order; backwards pages are answered in the requested order
@@ -257,6 +262,8 @@ def connection_json(ctx: _Ctx, conn: ConnectionSel, link: tuple[str, str] | None
             pairs.append((key, f"(SELECT count(*) FROM {table} {c} WHERE {count_where})"))
         else:
             pairs.append((key, ctx.param(sel, "text")))
+    if not reads_page:  # no aggregate would fold the page's rows into one: read no page at all
+        return f"(SELECT {_json_object(pairs)})"
     return f"(SELECT {_json_object(pairs)} FROM {rows} {r})"
 
 
