@@ -280,3 +280,12 @@ async def test_shutdown_while_a_query_runs_is_prompt(pg_dsn: str) -> None:
         assert scope.cancelled_caught
     assert trio.current_time() - started < 2.0
     assert _bridge_threads() <= before
+
+
+async def test_run_batch_job_with_unencodable_value_fails_alone(db: Database, scratch: str) -> None:
+    insert = _insert(scratch)
+    jobs = [[(insert, (1, "a"))], [(insert, ("not a number", "b"))], [(insert, (3, "c"))]]
+    with trio.fail_after(10):
+        outcomes = await db.run_batch(jobs)
+        assert isinstance(outcomes[1], CheckViolationError)
+        assert await _ids(db, scratch) == [1, 3]
