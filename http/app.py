@@ -23,7 +23,7 @@ from twenty_actors.errors import (
 from twenty_actors.services import Services
 from twenty_storage.errors import StorageError
 
-from . import auth_routes, graphql_routes
+from . import auth_routes, graphql_routes, ws_routes
 from .errors import graphql_error_response, json_response, rest_error
 
 log = logging.getLogger("twenty.http")
@@ -86,6 +86,7 @@ def create_app(services: Services) -> QuartTrio:
             response.headers.update(headers)
         return response
 
+    ws_routes.register(app, services)
     auth_routes.register(app, services)
     graphql_routes.register(app, services)
 

@@ -12,7 +12,7 @@ from typing import Any, final
 import msgspec
 import trio
 
-from twenty_storage import accounts
+from twenty_storage import accounts, events
 from twenty_storage.errors import StorageError
 from twenty_storage.pg import Database
 
@@ -36,8 +36,10 @@ from .messages import (
     RunMetadataChange,
     RunRead,
     RunWrite,
+    Subscribe,
     WorkspaceMsg,
 )
+from .feed import FeedHub, Subscriber
 from .ratelimit import RateLimiter
 from .state import WorkspaceState, api_key_from_row
 
@@ -52,6 +54,7 @@ class ActorSettings(msgspec.Struct, frozen=True, kw_only=True):
     max_batch: int = 256
     idle_s: float = 300.0
     call_timeout_s: float = 30.0
+    feed_buffer: int = 1000
     rate_limits: dict[str, int] = msgspec.field(default_factory=lambda: {"graphql": 100, "rest": 200,
                                                                           "metadata": 50})
 
@@ -140,6 +143,8 @@ class WorkspaceActor:
         self._retire = retire
         self._load_metadata = load_metadata
         self._in_flight = 0
+        self.hub = FeedHub()
+        self._events_pending = trio.Event()
 
     async def run(
         self, inbox: trio.MemoryReceiveChannel[Envelope], *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
@@ -155,16 +160,21 @@ class WorkspaceActor:
         try:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._run_writer, write_rx)
+                feed_scope = trio.CancelScope()
+                nursery.start_soon(self._run_feed, feed_scope)
                 task_status.started(self.handle)
                 while True:
                     with trio.move_on_after(self.settings.idle_s):
                         env = await inbox.receive()
                         self._dispatch(env, nursery, write_tx)
                         continue
-                    if self._in_flight == 0 and write_rx.statistics().current_buffer_used == 0 and self._retire():
+                    if (self._in_flight == 0 and not self.hub.subscribers
+                            and write_rx.statistics().current_buffer_used == 0 and self._retire()):
                         break
-                write_tx.close()  # the writer drains what is queued, then ends; the nursery waits for it
+                write_tx.close()  # the writer drains what is queued, then ends
+                feed_scope.cancel()
         finally:
+            self.hub.close_all("workspace stopped")
             # after a crash, queued writes are answered (503) at once instead of hanging
             while True:
                 try:
@@ -223,8 +233,17 @@ class WorkspaceActor:
                 self._publish(api_keys={**state.api_keys, key.id: key})
                 await accounts.notify(self.db, "twenty_workspace", str(wid))
                 return key
+            case Subscribe(objects=objects, actions=actions):
+                async with self.hub.lock:
+                    if not self.hub.subscribers:
+                        self.hub.last_seq = await events.max_seq(self.db, state.schema_name)
+                    sub = Subscriber(frozenset(objects) if objects else None,
+                                     frozenset(actions) if actions else None, self.settings.feed_buffer)
+                    self.hub.subscribers.add(sub)
+                    return sub, self.hub.last_seq
             case Reload():
                 await self._reload()
+                self._events_pending.set()
                 return None
             case _:
                 raise AssertionError(f"unexpected message {msg!r}")
@@ -238,6 +257,30 @@ class WorkspaceActor:
         state = await load_state(self.db, self.handle.workspace_id, self._load_metadata)
         if state is not None:
             self.handle.state = state
+
+    async def _run_feed(self, scope: trio.CancelScope) -> None:
+        """Publish committed events to subscribers, in seq order, whenever writes commit."""
+        with scope:
+            await self._feed_loop()
+
+    async def _feed_loop(self) -> None:
+        while True:
+            await self._events_pending.wait()
+            self._events_pending = trio.Event()
+            if not self.hub.subscribers:
+                continue
+            state = self.handle.state
+            assert state is not None
+            async with self.hub.lock:
+                while True:
+                    try:
+                        new = await events.events_after(self.db, state.schema_name, self.hub.last_seq)
+                    except StorageError:
+                        log.warning("cannot read new events of %s; retrying on the next commit", state.workspace_id)
+                        break
+                    self.hub.publish(new)
+                    if len(new) < 1000:
+                        break
 
     async def _run_writer(self, queue: trio.MemoryReceiveChannel[Envelope]) -> None:
         """Drain the write queue: writes that wait while a commit runs go into the next one."""
@@ -277,6 +320,7 @@ class WorkspaceActor:
         else:
             observe(WriteBatchCommitted(workspace_id=str(state.workspace_id), size=len(batch),
                                         seconds=trio.current_time() - started))
+            self._events_pending.set()
         if any(isinstance(env.msg, RunMetadataChange) for env in batch) and not isinstance(outcomes[0], TwentyError):
             await self._reload()
             await accounts.notify(self.db, "twenty_workspace", str(state.workspace_id))

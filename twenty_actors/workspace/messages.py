@@ -52,11 +52,19 @@ class RevokeApiKey(Msg, frozen=True, tag="revoke_api_key"):
     key_id: uuid.UUID
 
 
+class Subscribe(Msg, frozen=True, tag="subscribe"):
+    """Join the change feed; reply: (Subscriber, seq up to which a replay must read)."""
+
+    objects: list[str] | None = None
+    actions: list[str] | None = None
+
+
 class Reload(Msg, frozen=True, tag="reload"):
     """Reload metadata and API keys (another process changed them); reply: None."""
 
 
-WorkspaceMsg = RunRead | RunWrite | RunMetadataChange | ListApiKeys | CreateApiKey | RevokeApiKey | Reload
+WorkspaceMsg = (RunRead | RunWrite | RunMetadataChange | ListApiKeys | CreateApiKey | RevokeApiKey | Subscribe
+                | Reload)
 
 
 class Ok(msgspec.Struct, frozen=True):

@@ -1,0 +1,210 @@
+"""``/ws``: live change feeds over a websocket (DESIGN.md "Change feeds (websocket)")."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+import trio
+from quart import websocket
+from quart_trio import QuartTrio
+
+from twenty_actors.auth import Principal
+from twenty_actors.errors import TwentyError
+from twenty_actors.services import Services
+from twenty_actors.workspace.feed import Subscriber
+from twenty_actors.workspace.messages import RunRead, Subscribe
+from twenty_storage.events import replay_sql
+
+log = logging.getLogger("twenty.ws")
+
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_SLOW = 4008
+CLOSE_STOPPED = 4009
+AUTH_TIMEOUT_S = 10.0
+REPLAY_PAGE = 500
+MAX_SUBSCRIPTIONS = 20
+_encoder = msgspec.json.Encoder()
+_ACTIONS = frozenset(["created", "updated", "deleted", "destroyed", "restored"])
+
+
+def _error(code: str, message: str, **extra: Any) -> bytes:
+    return _encoder.encode({"type": "error", "code": code, "message": message, **extra})
+
+
+def _event_message(subscription: str, body: bytes) -> bytes:
+    # the event's JSON comes from PostgreSQL; splice the envelope around it without re-encoding
+    return b'{"type":"event","subscription":' + _encoder.encode(subscription) + b"," + body[1:]
+
+
+class _Session:
+    """One websocket connection: its subscriptions and its single writer."""
+
+    def __init__(self, services: Services, principal: Principal, outbox: trio.MemorySendChannel[bytes]) -> None:
+        self.services = services
+        self.principal = principal
+        self.outbox = outbox
+        self.subscriptions: dict[str, tuple[Subscriber, trio.CancelScope]] = {}
+
+    async def subscribe(self, nursery: trio.Nursery, message: dict[str, Any]) -> None:
+        sid = message.get("id")
+        if not isinstance(sid, str) or not sid or len(sid) > 100:
+            await self.outbox.send(_error("VALIDATION_ERROR", "subscribe needs an id (a string)"))
+            return
+        if sid in self.subscriptions:
+            await self.outbox.send(_error("CONFLICT", f"subscription {sid} already exists", subscription=sid))
+            return
+        if len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
+            await self.outbox.send(_error("VALIDATION_ERROR", f"at most {MAX_SUBSCRIPTIONS} subscriptions"))
+            return
+        objects, actions, since = message.get("objects"), message.get("events"), message.get("since")
+        if objects is not None and (not isinstance(objects, list) or not all(isinstance(o, str) for o in objects)):
+            await self.outbox.send(_error("VALIDATION_ERROR", "objects must be a list of object names", subscription=sid))
+            return
+        if actions is not None and (not isinstance(actions, list) or not set(actions) <= _ACTIONS):
+            await self.outbox.send(_error("VALIDATION_ERROR", f"events must be a list of {sorted(_ACTIONS)}",
+                                          subscription=sid))
+            return
+        if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
+            await self.outbox.send(_error("VALIDATION_ERROR", "since must be a non-negative integer",
+                                          subscription=sid))
+            return
+        wid = self.principal.workspace_id
+        handle = await self.services.registry.handle(wid)
+        assert handle.state is not None
+        metadata = handle.state.metadata.metadata
+        unknown = [o for o in objects or [] if o not in metadata.objects]
+        if unknown:
+            await self.outbox.send(_error("NOT_FOUND", f"unknown objects: {', '.join(unknown)}", subscription=sid))
+            return
+        sub, live_from = await self.services.registry.call(wid, Subscribe(objects=objects, actions=actions))
+        scope = trio.CancelScope()
+        self.subscriptions[sid] = (sub, scope)
+        nursery.start_soon(self._forward, sid, sub, scope, since, live_from, metadata.schema_name, objects, actions)
+        await self.outbox.send(_encoder.encode({"type": "subscribed", "id": sid, "seq": live_from}))
+
+    async def _forward(self, sid: str, sub: Subscriber, scope: trio.CancelScope, since: int | None, live_from: int,
+                       schema: str, objects: list[str] | None, actions: list[str] | None) -> None:
+        with scope:
+            if since is not None:
+                after = since
+                sql = replay_sql(schema)
+                while after < live_from:
+                    page = await self.services.registry.call(
+                        self.principal.workspace_id,
+                        RunRead(sql=sql, params=[after, live_from, objects, actions, REPLAY_PAGE]))
+                    items = msgspec.json.decode(page)
+                    for item in items:
+                        await self.outbox.send(_event_message(sid, _encoder.encode(item)))
+                    if len(items) < REPLAY_PAGE:
+                        break
+                    after = items[-1]["seq"]
+            async for _seq, body in sub.receive:
+                await self.outbox.send(_event_message(sid, body))
+            reason = sub.close_reason or "closed"
+            if reason == "slow":
+                await self.outbox.send(_error("SLOW_SUBSCRIBER", "subscriber too slow; resubscribe with since",
+                                              subscription=sid))
+                raise _Close(CLOSE_SLOW, "subscriber too slow; reconnect and resume with since")
+            if reason != "unsubscribed":
+                raise _Close(CLOSE_STOPPED, "workspace restarted; reconnect and resume with since")
+
+    def unsubscribe(self, sid: Any) -> bool:
+        entry = self.subscriptions.pop(sid, None) if isinstance(sid, str) else None
+        if entry is None:
+            return False
+        sub, scope = entry
+        sub.close("unsubscribed")
+        scope.cancel()
+        return True
+
+    def close_all(self) -> None:
+        for sid in list(self.subscriptions):
+            self.unsubscribe(sid)
+
+
+class _Close(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def register(app: QuartTrio, services: Services) -> None:
+    """Add the /ws route."""
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        principal = await _authenticate(services)
+        if principal is None:
+            return
+        outbox_tx, outbox_rx = trio.open_memory_channel[bytes](256)
+        session = _Session(services, principal, outbox_tx)
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_write, outbox_rx)
+                await outbox_tx.send(b'{"type":"ready"}')
+                await _read(session, nursery)
+                nursery.cancel_scope.cancel()
+        except* _Close as group:
+            close = group.exceptions[0]
+            assert isinstance(close, _Close)
+            await websocket.close(close.code, close.reason)
+        finally:
+            session.close_all()
+
+
+async def _authenticate(services: Services) -> Principal | None:
+    with trio.move_on_after(AUTH_TIMEOUT_S):
+        raw = await websocket.receive()
+        try:
+            message = msgspec.json.decode(raw)
+            if not isinstance(message, dict) or message.get("type") != "auth":
+                raise ValueError
+            token = message.get("token")
+            if not isinstance(token, str):
+                raise ValueError
+        except (ValueError, msgspec.DecodeError):
+            await websocket.send(_error("UNAUTHORIZED", 'first message must be {"type":"auth","token":…}'))
+            await websocket.close(CLOSE_UNAUTHORIZED, "unauthorized")
+            return None
+        try:
+            return await services.auth.authenticate("Bearer " + token)
+        except TwentyError as exc:
+            await websocket.send(_error(exc.code, exc.message))
+            await websocket.close(CLOSE_UNAUTHORIZED, "unauthorized")
+            return None
+    await websocket.close(CLOSE_UNAUTHORIZED, "authentication timed out")
+    return None
+
+
+async def _write(outbox: trio.MemoryReceiveChannel[bytes]) -> None:
+    async for message in outbox:
+        await websocket.send(message.decode())
+
+
+async def _read(session: _Session, nursery: trio.Nursery) -> None:
+    while True:
+        raw = await websocket.receive()
+        try:
+            message = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            await session.outbox.send(_error("VALIDATION_ERROR", "messages must be JSON objects"))
+            continue
+        kind = message.get("type") if isinstance(message, dict) else None
+        try:
+            if kind == "subscribe":
+                await session.subscribe(nursery, message)
+            elif kind == "unsubscribe":
+                if session.unsubscribe(message.get("id")):
+                    await session.outbox.send(_encoder.encode({"type": "unsubscribed", "id": message.get("id")}))
+                else:
+                    await session.outbox.send(_error("NOT_FOUND", "no such subscription"))
+            elif kind == "ping":
+                await session.outbox.send(b'{"type":"pong"}')
+            else:
+                await session.outbox.send(_error("VALIDATION_ERROR", f"unknown message type {kind!r}"))
+        except TwentyError as exc:
+            await session.outbox.send(_error(exc.code, exc.message))
