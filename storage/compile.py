@@ -8,6 +8,8 @@ subqueries inside the one statement, so a request costs one round trip whatever 
 from __future__ import annotations
 
 import base64
+import uuid
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -160,6 +162,45 @@ def decode_cursor(cursor: str) -> list[Any]:
     if not isinstance(values, list):
         raise ValueError("invalid cursor")
     return values
+
+
+def check_cursor(order: list[OrderKey], values: list[Any]) -> None:
+    """ValueError unless ``values`` could be a cursor of a row in this ordering (one value per key, of its type).
+
+    Cursors are opaque to clients, but they come back from them: a forged one must be refused
+    before PostgreSQL fails to cast it.
+    """
+    if len(values) != len(order):
+        raise ValueError("the cursor does not belong to this ordering")
+    for key, value in zip(order, values, strict=True):
+        if value is None:
+            continue
+        kind = key.sql_type
+        if kind in ("double precision", "bigint", "integer", "numeric"):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if ok and kind == "bigint":
+                ok = isinstance(value, int) or float(value).is_integer()
+        elif kind == "boolean":
+            ok = isinstance(value, bool)
+        elif kind in ("uuid", "timestamptz", "date"):
+            ok = isinstance(value, str) and _parses(kind, value)
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            raise ValueError("the cursor does not belong to this ordering")
+
+
+def _parses(kind: str, text: str) -> bool:
+    try:
+        if kind == "uuid":
+            uuid.UUID(text)
+        elif kind == "date":
+            date.fromisoformat(text)
+        else:
+            datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _after(ctx: _Ctx, key: OrderKey, value: Any, alias: str, backward: bool) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from graphql import FieldNode, GraphQLObjectType, GraphQLSchema
 from graphql.execution.values import get_argument_values
 
-from twenty_storage.compile import decode_cursor
+from twenty_storage.compile import check_cursor, decode_cursor
 from twenty_storage.ir import (
     And,
     Cmp,
@@ -138,8 +138,11 @@ class Planner:
                 cursor = decode_cursor(cursor_text)
             except ValueError:
                 raise _invalid("Invalid cursor", "before" if backward else "after") from None
-            if len(cursor) != len(order):
-                raise _invalid("The cursor does not belong to this ordering", "before" if backward else "after")
+            try:
+                check_cursor(order, cursor)
+            except ValueError:
+                raise _invalid("The cursor does not belong to this ordering",
+                               "before" if backward else "after") from None
         parts: list[tuple[str, str, Any]] = []
         name = pascal(obj.name_singular)
         for key, part_nodes in subfields(self.op, nodes).items():
