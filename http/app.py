@@ -23,7 +23,7 @@ from twenty_actors.errors import (
 from twenty_actors.services import Services
 from twenty_storage.errors import StorageError
 
-from . import auth_routes, graphql_routes, ws_routes
+from . import auth_routes, graphql_routes, rest_routes, ws_routes
 from .errors import graphql_error_response, json_response, rest_error
 
 log = logging.getLogger("twenty.http")
@@ -89,6 +89,7 @@ def create_app(services: Services) -> QuartTrio:
     ws_routes.register(app, services)
     auth_routes.register(app, services)
     graphql_routes.register(app, services)
+    rest_routes.register(app, services)
 
     @app.errorhandler(TwentyError)
     async def on_twenty_error(exc: TwentyError) -> Response:

@@ -1,0 +1,299 @@
+"""Plan a REST list from its query string: filter, order, page and depth → the storage IR (pure).
+
+Filters from both syntaxes (see _grammar.py) become the same IR the GraphQL planner builds
+(``Cmp``/``IsNull``/``And``/``Or``/``Not``/``Related``), so one compiler answers both APIs.
+Every problem found is reported at once, as ``details`` of one 400.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+from twenty_storage.compile import decode_cursor
+from twenty_storage.ir import And, Cmp, Filter, IsNull, Not, Or, OrderKey, Related
+from twenty_storage.model import Metadata, Object
+
+from ..errors import ValidationError
+from ._grammar import Cond, GrammarError, Junction, Tree, bracket_key, parse_twenty_filter, parse_twenty_order, split_list
+from ._values import ALL_OPS, Column, PathError, invalid, parse_value, resolve
+
+DEFAULT_LIMIT = 60  # Twenty's QUERY_DEFAULT_LIMIT_RECORDS
+MAX_LIMIT = 200  # Twenty's QUERY_MAX_RECORDS: larger limits are clamped to it
+MAX_OFFSET = 2**31 - 1
+MAX_CONDITIONS = 100
+_DIRECTIONS = {d.lower(): d for d in ("Asc", "Desc", "AscNullsFirst", "AscNullsLast", "DescNullsFirst",
+                                      "DescNullsLast")}
+_DEFAULT_ORDER = [OrderKey("createdAt", sql_type="timestamptz"), OrderKey("id", sql_type="uuid")]
+
+
+class ListQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """A planned REST list: which rows, in which order, which page, how deep."""
+
+    filter: Filter
+    order: list[OrderKey]
+    limit: int
+    offset: int
+    cursor: list[Any] | None
+    backward: bool
+    depth: int
+
+
+def check_id(raw: str) -> str:
+    """A record id from a path: a canonical UUID, or a 400."""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise invalid("id", f"'{raw[:64]}' is not a UUID") from None
+
+
+def parse_depth(pairs: list[tuple[str, str]]) -> int:
+    """``depth``: 0 (the default: the record's own fields) or 1 (its relations embedded too)."""
+    details: list[dict[str, str]] = []
+    depth = _depth(pairs, details)
+    if details:
+        raise ValidationError("Invalid query parameters", details=details)
+    return depth
+
+
+def _depth(pairs: list[tuple[str, str]], details: list[dict[str, str]]) -> int:
+    depth = 0
+    for key, value in pairs:
+        if key == "depth":
+            if value not in ("0", "1"):
+                details.append({"field": "depth", "message": "must be 0 or 1"})
+            else:
+                depth = int(value)
+    return depth
+
+
+def parse_list_query(md: Metadata, obj: Object, pairs: list[tuple[str, str]]) -> ListQuery:
+    """The list a query string asks for; ValidationError listing every problem otherwise."""
+    details: list[dict[str, str]] = []
+    conditions: list[Tree] = []
+    order_items: list[tuple[str, str, str]] = []  # (path, direction, how the client wrote it)
+    limit, offset = DEFAULT_LIMIT, 0
+    after: str | None = None
+    before: str | None = None
+    for key, value in pairs:
+        try:
+            bracketed = bracket_key(key)
+        except GrammarError as exc:
+            details.append({"field": key[:100], "message": exc.message})
+            continue
+        if bracketed is not None:
+            head, parts = bracketed
+            if head == "filter":
+                if len(parts) == 1:
+                    path, op = parts[0], "eq"
+                else:
+                    path, op = ".".join(parts[:-1]), parts[-1]
+                if not path:
+                    details.append({"field": key[:100], "message": "name a field, as filter[field][op]=value"})
+                    continue
+                conditions.append(Cond(path.split("."), op, value, path))
+            elif head == "order":
+                order_items.append((".".join(parts), value, ".".join(parts)))
+            continue
+        if key == "filter":
+            try:
+                conditions.append(parse_twenty_filter(value))
+            except GrammarError as exc:
+                details.append({"field": "filter", "message": exc.message})
+        elif key == "order_by":
+            try:
+                order_items.extend((path, direction, path) for path, direction in parse_twenty_order(value))
+            except GrammarError as exc:
+                details.append({"field": "order_by", "message": exc.message})
+        elif key == "limit":
+            limit = _count(value, "limit", details, DEFAULT_LIMIT)
+            limit = min(limit, MAX_LIMIT)
+        elif key == "offset":
+            offset = _count(value, "offset", details, 0)
+            if offset > MAX_OFFSET:
+                details.append({"field": "offset", "message": f"must be at most {MAX_OFFSET}"})
+        elif key == "starting_after":
+            after = value
+        elif key == "ending_before":
+            before = value
+    depth = _depth(pairs, details)
+    tree = Junction("and", conditions)
+    if _count_conditions(tree) > MAX_CONDITIONS:
+        details.append({"field": "filter", "message": f"at most {MAX_CONDITIONS} conditions"})
+        flt: Filter = And([])
+    else:
+        flt = _filter(md, obj, tree, details)
+    if not _mentions_deleted(tree):
+        flt = And([flt, IsNull("deletedAt", True)])
+    order = _order(md, obj, order_items, details)
+    cursor, backward = None, False
+    if after is not None and before is not None:
+        details.append({"field": "ending_before", "message": "give starting_after or ending_before, not both"})
+    elif after is not None or before is not None:
+        backward = before is not None
+        name = "ending_before" if backward else "starting_after"
+        cursor = _cursor(after if after is not None else before or "", order, name, details)
+    if details:
+        raise ValidationError("Invalid query parameters", details=details)
+    return ListQuery(filter=flt, order=order, limit=limit, offset=offset, cursor=cursor, backward=backward,
+                     depth=depth)
+
+
+def _count(raw: str, name: str, details: list[dict[str, str]], default: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        details.append({"field": name, "message": f"'{raw[:64]}' is not an integer"})
+        return default
+    if value < 0:
+        details.append({"field": name, "message": "must not be negative"})
+        return default
+    return value
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+def _count_conditions(tree: Tree) -> int:
+    if isinstance(tree, Cond):
+        return 1
+    return sum(_count_conditions(t) for t in tree.items)
+
+
+def _mentions_deleted(tree: Tree) -> bool:
+    if isinstance(tree, Cond):
+        return tree.path[0] == "deletedAt"
+    return any(_mentions_deleted(t) for t in tree.items)
+
+
+def _filter(md: Metadata, obj: Object, tree: Tree, details: list[dict[str, str]]) -> Filter:
+    if isinstance(tree, Cond):
+        return _condition(md, obj, tree, details)
+    items = [_filter(md, obj, t, details) for t in tree.items]
+    if tree.kind == "or":
+        return Or(items)
+    if tree.kind == "not":
+        return Not(And(items))
+    return And(items)
+
+
+def _condition(md: Metadata, obj: Object, cond: Cond, details: list[dict[str, str]]) -> Filter:
+    try:
+        col = resolve(md, obj, cond.path)
+        leaf = _leaf(col, cond)
+    except PathError as exc:
+        details.append({"field": cond.source[:100], "message": exc.message})
+        return And([])
+    for table, local in reversed(col.hops):
+        leaf = Related(table, local, leaf)
+    return leaf
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _leaf(col: Column, cond: Cond) -> Filter:
+    op, value = cond.op, cond.value
+    if op not in ALL_OPS:
+        raise PathError(f"unknown operator '{op[:32]}' (one of {', '.join(sorted(ALL_OPS))})")
+    if op not in col.ops:
+        raise PathError(f"operator '{op}' does not apply to this field (use one of {', '.join(sorted(col.ops))})")
+    if op in ("in", "containsAny"):
+        items = value if isinstance(value, list) else split_list(value)
+        if not items:
+            raise PathError(f"'{op}' needs at least one value")
+        if len(items) > 500:
+            raise PathError(f"'{op}' takes at most 500 values")
+        return Cmp(col.column, op, [parse_value(col, item) for item in items])
+    if isinstance(value, list):
+        raise PathError(f"'{op}' takes one value, not a list")
+    if op == "is":
+        if value.upper() not in ("NULL", "NOT_NULL"):
+            raise PathError("'is' takes NULL or NOT_NULL")
+        return IsNull(col.column, value.upper() == "NULL")
+    if op == "isEmptyArray":
+        empty = parse_value(Column(column=col.column, kind="boolean", sql_type="boolean"), value)
+        return Cmp(col.column, "eq", []) if empty else Not(Cmp(col.column, "eq", []))
+    if op == "endsWith":
+        return Cmp(col.column, "like", "%" + _escape_like(value))
+    if op in ("like", "ilike", "startsWith"):
+        if len(value) > 10_000:
+            raise PathError("value is longer than 10000 characters")
+        return Cmp(col.column, op, value)
+    return Cmp(col.column, op, parse_value(col, value))
+
+
+# --- order and cursors ------------------------------------------------------------------------
+
+def _order(md: Metadata, obj: Object, items: list[tuple[str, str, str]],
+           details: list[dict[str, str]]) -> list[OrderKey]:
+    if not items:
+        return list(_DEFAULT_ORDER)
+    keys: list[OrderKey] = []
+    for path, raw_direction, source in items:
+        direction = _DIRECTIONS.get(raw_direction.strip().lower())
+        if direction is None:
+            details.append({"field": f"order[{source[:100]}]",
+                            "message": f"'{raw_direction[:32]}' is not a direction (asc, desc, AscNullsFirst, "
+                                       "AscNullsLast, DescNullsFirst, DescNullsLast)"})
+            continue
+        try:
+            col = resolve(md, obj, path.split("."), hops=0) if path else None
+        except PathError as exc:
+            details.append({"field": f"order[{source[:100]}]", "message": exc.message})
+            continue
+        if col is None or col.kind in ("multiselect", "json"):
+            details.append({"field": f"order[{source[:100]}]", "message": "cannot order by this field"})
+            continue
+        if any(k.column == col.column for k in keys):
+            continue
+        desc = direction.startswith("Desc")
+        if direction.endswith("NullsFirst"):
+            nulls_first = True
+        elif direction.endswith("NullsLast"):
+            nulls_first = False
+        else:
+            nulls_first = desc  # PostgreSQL's default: NULLs sort as the largest values
+        keys.append(OrderKey(col.column, desc=desc, nulls_first=nulls_first, sql_type=col.sql_type))
+    if not any(k.column == "id" for k in keys):
+        keys.append(OrderKey("id", sql_type="uuid"))
+    return keys
+
+
+def _cursor(text: str, order: list[OrderKey], name: str, details: list[dict[str, str]]) -> list[Any] | None:
+    try:
+        values = decode_cursor(text)
+    except ValueError:
+        details.append({"field": name, "message": "Invalid cursor"})
+        return None
+    if len(values) != len(order) or not all(_fits(k.sql_type, v) for k, v in zip(order, values, strict=True)):
+        details.append({"field": name, "message": "Invalid cursor: it does not belong to this ordering"})
+        return None
+    return values
+
+
+def _fits(sql_type: str, value: Any) -> bool:
+    """Whether a cursor value can be cast back to its sort key's type (no database error on bad cursors)."""
+    if value is None:
+        return True
+    try:
+        if sql_type == "uuid":
+            uuid.UUID(value)
+        elif sql_type == "timestamptz":
+            datetime.fromisoformat(value)
+        elif sql_type == "date":
+            date.fromisoformat(value)
+        elif sql_type in ("double precision",):
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        elif sql_type == "bigint":
+            return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+        elif sql_type == "boolean":
+            return isinstance(value, bool)
+        else:
+            return isinstance(value, str) and "\x00" not in value
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
