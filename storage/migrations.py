@@ -106,6 +106,48 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             """CREATE INDEX field_metadata_workspace ON core.field_metadata (workspace_id)""",
         ],
     ),
+    (
+        3,
+        "webhooks and their deliveries (the outbox)",
+        [
+            """CREATE TABLE core.webhook (
+                id uuid PRIMARY KEY,
+                workspace_id uuid NOT NULL REFERENCES core.workspace(id) ON DELETE CASCADE,
+                target_url text NOT NULL,
+                operation text NOT NULL,
+                object_pattern text NOT NULL,
+                action_pattern text NOT NULL,
+                description text,
+                secret text NOT NULL,
+                dispatched_seq bigint NOT NULL DEFAULT 0,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            )""",
+            """CREATE INDEX webhook_workspace ON core.webhook (workspace_id)""",
+            """CREATE TABLE core.webhook_delivery (
+                id uuid PRIMARY KEY,
+                webhook_id uuid NOT NULL REFERENCES core.webhook(id) ON DELETE CASCADE,
+                workspace_id uuid NOT NULL REFERENCES core.workspace(id) ON DELETE CASCADE,
+                event_seq bigint NOT NULL,
+                event_id text NOT NULL,
+                event text NOT NULL,
+                record_id uuid,
+                payload jsonb NOT NULL,
+                status text NOT NULL DEFAULT 'pending',
+                attempts integer NOT NULL DEFAULT 0,
+                next_attempt_at timestamptz NOT NULL DEFAULT now(),
+                lease_until timestamptz,
+                last_error text,
+                last_status_code integer,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (webhook_id, event_seq)
+            )""",
+            """CREATE INDEX webhook_delivery_due ON core.webhook_delivery (next_attempt_at)
+                WHERE status IN ('pending', 'sending')""",
+            """CREATE INDEX webhook_delivery_record ON core.webhook_delivery (webhook_id, record_id, event_seq)""",
+        ],
+    ),
 ]
 
 

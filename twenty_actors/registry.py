@@ -15,6 +15,7 @@ from twenty_storage.pg import Database
 from .errors import UnauthorizedError, WorkspaceUnavailableError
 from .observe import WorkspaceCoolingDown, observe
 from .supervisor import CrashLoopError, RestartPolicy, supervise
+from .webhooks.sender import Wakeup
 from .workspace.actor import (
     ActorSettings,
     LoadMetadata,
@@ -57,6 +58,7 @@ class Registry:
         load_metadata: LoadMetadata | None,
     ) -> None:
         self.db = db
+        self.webhook_wakeup = Wakeup()
         self._nursery = nursery
         self._settings = settings
         self._policy = policy
@@ -121,7 +123,8 @@ class Registry:
             inbox.close()
             return True
 
-        actor = WorkspaceActor(self.db, entry.handle, self._settings, retire, self._load_metadata)
+        actor = WorkspaceActor(self.db, entry.handle, self._settings, retire, self._load_metadata,
+                               self.webhook_wakeup.set)
         try:
             await supervise(actor.run, inbox, name=f"workspace {wid}", policy=self._policy, task_status=entry)
         except CrashLoopError:

@@ -23,6 +23,7 @@ from .graphql.request import DocumentCache
 from .metadata.model import load_workspace_model
 from .metadata.provisioning import new_workspace_statements
 from .registry import Registry, open_registry
+from .webhooks.sender import SenderSettings, run_webhook_sender
 from .workspace.actor import ActorSettings
 from .settings import Settings
 
@@ -99,6 +100,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         registry = await stack.enter_async_context(
             open_registry(db, settings=actor_settings, load_metadata=load_workspace_model))
         await nursery.start(run_listener, db, registry)
+        await nursery.start(run_webhook_sender, db, registry.webhook_wakeup, SenderSettings(
+            timeout_s=settings.webhook_timeout_s, max_attempts=settings.webhook_max_attempts,
+            backoff_s=settings.webhook_backoff_s, poll_s=settings.webhook_poll_s,
+            allow_private=settings.webhook_allow_private))
         try:
             yield Services(settings, db, registry, Auth(db, registry, secret))
         finally:

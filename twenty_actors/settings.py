@@ -24,6 +24,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1024 * 1024
     graceful_timeout_s: float = 10.0
     pool_size: int = 10
+    webhook_timeout_s: float = 5.0
+    webhook_max_attempts: int = 6
+    webhook_backoff_s: float = 2.0
+    webhook_poll_s: float = 1.0
 
 
 def parse_rate_limits(text: str) -> dict[str, int]:

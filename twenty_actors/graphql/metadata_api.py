@@ -161,7 +161,51 @@ input CreateRelationInput {
   toFieldMetadataLabel: String
 }
 
+type Webhook {
+  id: ID!
+  targetUrl: String!
+  operation: String!
+  description: String
+  "The signing secret, returned once: by createOneWebhook."
+  secret: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+type WebhookDelivery {
+  id: ID!
+  webhookId: ID!
+  eventId: String!
+  event: String!
+  recordId: ID
+  "pending, sending, succeeded or failed"
+  status: String!
+  attempts: Int!
+  lastError: String
+  lastStatusCode: Int
+  nextAttemptAt: DateTime
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+input CreateWebhookInput {
+  targetUrl: String!
+  operation: String!
+  description: String
+  secret: String
+}
+
+input UpdateWebhookInput {
+  targetUrl: String
+  operation: String
+  description: String
+  secret: String
+}
+
 type Query {
+  webhooks: [Webhook!]!
+  webhook(id: ID!): Webhook
+  webhookDeliveries(webhookId: ID!): [WebhookDelivery!]!
   apiKeys: [ApiKey!]!
   apiKey(id: ID!): ApiKey
   objects: ObjectConnection!
@@ -171,6 +215,10 @@ type Query {
 }
 
 type Mutation {
+  createOneWebhook(data: CreateWebhookInput!): Webhook!
+  updateOneWebhook(id: ID!, data: UpdateWebhookInput!): Webhook!
+  deleteOneWebhook(id: ID!): Webhook!
+  retryOneWebhookDelivery(id: ID!): WebhookDelivery!
   createOneApiKey(data: CreateApiKeyInput!): ApiKey!
   revokeOneApiKey(id: ID!): ApiKey!
   createOneObject(data: CreateObjectInput!): Object!

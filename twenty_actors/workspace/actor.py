@@ -12,7 +12,7 @@ from typing import Any, final
 import msgspec
 import trio
 
-from twenty_storage import accounts, events
+from twenty_storage import accounts, events, webhooks
 from twenty_storage.errors import StorageError
 from twenty_storage.pg import Database
 
@@ -112,6 +112,7 @@ async def load_state(db: Database, workspace_id: uuid.UUID, load_metadata: LoadM
     if row is None:
         return None
     keys = {r["id"]: api_key_from_row(r) for r in await accounts.list_api_keys(db, workspace_id)}
+    webhook_count = await webhooks.count_webhooks(db, workspace_id)
     metadata = await load_metadata(db, row) if load_metadata else None
     return WorkspaceState(
         workspace_id=workspace_id,
@@ -119,6 +120,7 @@ async def load_state(db: Database, workspace_id: uuid.UUID, load_metadata: LoadM
         schema_name=row["schema_name"],
         metadata_version=row["metadata_version"],
         api_keys=keys,
+        webhook_count=webhook_count,
         metadata=metadata,
     )
 
@@ -136,6 +138,7 @@ class WorkspaceActor:
         settings: ActorSettings,
         retire: Callable[[], bool],
         load_metadata: LoadMetadata | None,
+        on_deliveries: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.handle = handle
@@ -145,6 +148,8 @@ class WorkspaceActor:
         self._in_flight = 0
         self.hub = FeedHub()
         self._events_pending = trio.Event()
+        self._outbox_pending = trio.Event()
+        self._on_deliveries = on_deliveries
 
     async def run(
         self, inbox: trio.MemoryReceiveChannel[Envelope], *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
@@ -160,8 +165,9 @@ class WorkspaceActor:
         try:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._run_writer, write_rx)
-                feed_scope = trio.CancelScope()
-                nursery.start_soon(self._run_feed, feed_scope)
+                background = trio.CancelScope()  # the feed and the outbox: cancelled once the writer is done
+                nursery.start_soon(self._run_background, background)
+                self._outbox_pending.set()  # events committed before a crash get their deliveries now
                 task_status.started(self.handle)
                 while True:
                     with trio.move_on_after(self.settings.idle_s):
@@ -172,7 +178,7 @@ class WorkspaceActor:
                             and write_rx.statistics().current_buffer_used == 0 and self._retire()):
                         break
                 write_tx.close()  # the writer drains what is queued, then ends
-                feed_scope.cancel()
+                background.cancel()
         finally:
             self.hub.close_all("workspace stopped")
             # after a crash, queued writes are answered (503) at once instead of hanging
@@ -244,6 +250,7 @@ class WorkspaceActor:
             case Reload():
                 await self._reload()
                 self._events_pending.set()
+                self._outbox_pending.set()
                 return None
             case _:
                 raise AssertionError(f"unexpected message {msg!r}")
@@ -258,12 +265,14 @@ class WorkspaceActor:
         if state is not None:
             self.handle.state = state
 
-    async def _run_feed(self, scope: trio.CancelScope) -> None:
-        """Publish committed events to subscribers, in seq order, whenever writes commit."""
+    async def _run_background(self, scope: trio.CancelScope) -> None:
         with scope:
-            await self._feed_loop()
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._run_feed)
+                nursery.start_soon(self._run_outbox)
 
-    async def _feed_loop(self) -> None:
+    async def _run_feed(self) -> None:
+        """Publish committed events to subscribers, in seq order, whenever writes commit."""
         while True:
             await self._events_pending.wait()
             self._events_pending = trio.Event()
@@ -281,6 +290,28 @@ class WorkspaceActor:
                     self.hub.publish(new)
                     if len(new) < 1000:
                         break
+
+    async def _run_outbox(self) -> None:
+        """Turn committed events into webhook deliveries (a no-op for workspaces without webhooks)."""
+        while True:
+            await self._outbox_pending.wait()
+            self._outbox_pending = trio.Event()
+            state = self.handle.state
+            assert state is not None
+            if not state.webhook_count:
+                continue
+            made = 0
+            try:
+                while True:
+                    new, read = await webhooks.dispatch(self.db, state.schema_name, state.workspace_id)
+                    made += new
+                    if read < 1000:
+                        break
+            except StorageError as exc:
+                log.warning("webhook dispatch of %s failed (%s); retrying on the next commit",
+                            state.workspace_id, exc)
+            if made and self._on_deliveries is not None:
+                self._on_deliveries()
 
     async def _run_writer(self, queue: trio.MemoryReceiveChannel[Envelope]) -> None:
         """Drain the write queue: writes that wait while a commit runs go into the next one."""
@@ -321,6 +352,7 @@ class WorkspaceActor:
             observe(WriteBatchCommitted(workspace_id=str(state.workspace_id), size=len(batch),
                                         seconds=trio.current_time() - started))
             self._events_pending.set()
+            self._outbox_pending.set()
         if any(isinstance(env.msg, RunMetadataChange) for env in batch) and not isinstance(outcomes[0], TwentyError):
             await self._reload()
             await accounts.notify(self.db, "twenty_workspace", str(state.workspace_id))

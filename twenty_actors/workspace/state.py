@@ -44,4 +44,5 @@ class WorkspaceState(msgspec.Struct, frozen=True, kw_only=True):
     schema_name: str
     metadata_version: int
     api_keys: dict[uuid.UUID, ApiKey]
+    webhook_count: int = 0
     metadata: Any = None  # twenty_actors.metadata.Metadata, with its caches

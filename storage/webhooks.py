@@ -1,0 +1,136 @@
+"""Webhooks and their deliveries in ``core``: the outbox that the event log feeds."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .ddl import EVENT_TABLE
+from .pg import Database
+from .sql import ident
+
+_COLUMNS = "id, target_url, operation, description, created_at, updated_at"
+_DELIVERY_COLUMNS = ("id, webhook_id, event_id, event, record_id, status, attempts, last_error, last_status_code, "
+                     "next_attempt_at, created_at, updated_at")
+
+
+async def create_webhook(db: Database, schema: str, workspace_id: uuid.UUID, webhook_id: uuid.UUID, target_url: str,
+                         operation: str, object_pattern: str, action_pattern: str, description: str | None,
+                         secret: str) -> Any:
+    """A webhook that receives events committed from now on."""
+    return await db.fetchrow(
+        f"""INSERT INTO core.webhook (id, workspace_id, target_url, operation, object_pattern, action_pattern,
+                                      description, secret, dispatched_seq)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT coalesce(max(seq), 0) FROM {ident(schema, EVENT_TABLE)}))
+            RETURNING {_COLUMNS}""",
+        webhook_id, workspace_id, target_url, operation, object_pattern, action_pattern, description, secret)
+
+
+async def list_webhooks(db: Database, workspace_id: uuid.UUID) -> list[Any]:
+    """The workspace's webhooks, oldest first."""
+    return await db.fetch(f"SELECT {_COLUMNS} FROM core.webhook WHERE workspace_id = $1 ORDER BY created_at, id",
+                          workspace_id)
+
+
+async def count_webhooks(db: Database, workspace_id: uuid.UUID) -> int:
+    """How many webhooks the workspace has."""
+    return int(await db.fetchval("SELECT count(*) FROM core.webhook WHERE workspace_id = $1", workspace_id))
+
+
+async def update_webhook(db: Database, workspace_id: uuid.UUID, webhook_id: uuid.UUID, changes: dict[str, Any]) -> Any:
+    """Change target, operation (with its patterns), description or secret; None when not found."""
+    allowed = ("target_url", "operation", "object_pattern", "action_pattern", "description", "secret")
+    columns = [c for c in allowed if c in changes]
+    sets = "".join(f"{c} = ${i + 3}, " for i, c in enumerate(columns))
+    return await db.fetchrow(
+        f"UPDATE core.webhook SET {sets}updated_at = now() WHERE id = $1 AND workspace_id = $2 RETURNING {_COLUMNS}",
+        webhook_id, workspace_id, *[changes[c] for c in columns])
+
+
+async def delete_webhook(db: Database, workspace_id: uuid.UUID, webhook_id: uuid.UUID) -> Any:
+    """Delete a webhook (its deliveries go with it); None when not found."""
+    return await db.fetchrow(f"DELETE FROM core.webhook WHERE id = $1 AND workspace_id = $2 RETURNING {_COLUMNS}",
+                             webhook_id, workspace_id)
+
+
+async def dispatch(db: Database, schema: str, workspace_id: uuid.UUID, limit: int = 1000) -> tuple[int, int]:
+    """Turn new events into deliveries for every matching webhook; (deliveries made, events read).
+
+    The webhooks' cursors move in the same statement, and (webhook, event) is unique, so each
+    event is delivered once per webhook even if two processes dispatch at the same time.
+    """
+    events = ident(schema, EVENT_TABLE)
+    row = await db.fetchrow(
+        f"""WITH hooks AS (SELECT * FROM core.webhook WHERE workspace_id = $1 ORDER BY id FOR UPDATE),
+            ev AS (SELECT e.* FROM {events} e WHERE e.seq > (SELECT min(dispatched_seq) FROM hooks)
+                   ORDER BY e.seq LIMIT $2),
+            made AS (
+                INSERT INTO core.webhook_delivery (id, webhook_id, workspace_id, event_seq, event_id, event,
+                                                   record_id, payload)
+                SELECT gen_random_uuid(), h.id, $1, e.seq, $1::text || ':' || e.seq, e.event, e."recordId",
+                       jsonb_build_object('event', e.event, 'workspaceId', $1::text, 'objectName', e."objectName",
+                           'recordId', e."recordId", 'data', e.data,
+                           'timestamp', to_char(e."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                           'eventId', $1::text || ':' || e.seq)
+                FROM ev e JOIN hooks h ON e.seq > h.dispatched_seq
+                     AND (h.object_pattern = '*' OR h.object_pattern = e."objectName")
+                     AND (h.action_pattern = '*' OR h.action_pattern = split_part(e.event, '.', 2))
+                ON CONFLICT (webhook_id, event_seq) DO NOTHING
+                RETURNING 1),
+            moved AS (
+                UPDATE core.webhook h SET dispatched_seq = (SELECT max(seq) FROM ev)
+                WHERE h.id IN (SELECT id FROM hooks) AND (SELECT max(seq) FROM ev) > h.dispatched_seq
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM made) AS made, (SELECT count(*) FROM ev) AS read,
+                   (SELECT count(*) FROM moved) AS moved""",
+        workspace_id, limit)
+    return int(row["made"]), int(row["read"])
+
+
+async def claim_due(db: Database, limit: int, lease_s: float) -> list[Any]:
+    """Claim deliveries that are due (or whose sender died), oldest first, one per (webhook, record)
+    at a time so each record's events arrive in order. ``FOR UPDATE SKIP LOCKED`` lets processes share."""
+    return await db.fetch(
+        """UPDATE core.webhook_delivery d
+           SET status = 'sending', attempts = d.attempts + 1, lease_until = now() + make_interval(secs => $2),
+               updated_at = now()
+           FROM core.webhook w
+           WHERE w.id = d.webhook_id AND d.id IN (
+               SELECT c.id FROM core.webhook_delivery c
+               WHERE ((c.status = 'pending' AND c.next_attempt_at <= now())
+                      OR (c.status = 'sending' AND c.lease_until < now()))
+                 AND NOT EXISTS (SELECT 1 FROM core.webhook_delivery p
+                                 WHERE p.webhook_id = c.webhook_id AND p.record_id = c.record_id
+                                   AND p.event_seq < c.event_seq AND p.status IN ('pending', 'sending'))
+               ORDER BY c.next_attempt_at, c.event_seq
+               LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING d.id, d.webhook_id, d.attempts, d.payload::text AS body, w.target_url, w.secret""",
+        limit, lease_s)
+
+
+async def finish_delivery(db: Database, delivery_id: uuid.UUID, *, ok: bool, status_code: int | None,
+                          error: str | None, retry_in_s: float | None) -> None:
+    """Record an attempt: succeeded, retry later (``retry_in_s``), or failed for good (None)."""
+    status = "succeeded" if ok else ("pending" if retry_in_s is not None else "failed")
+    await db.execute(
+        """UPDATE core.webhook_delivery SET status = $2, last_status_code = $3, last_error = $4,
+               next_attempt_at = now() + make_interval(secs => $5), lease_until = NULL, updated_at = now()
+           WHERE id = $1""",
+        delivery_id, status, status_code, error[:500] if error else None, retry_in_s or 0.0)
+
+
+async def list_deliveries(db: Database, workspace_id: uuid.UUID, webhook_id: uuid.UUID, limit: int = 200) -> list[Any]:
+    """A webhook's deliveries, newest first."""
+    return await db.fetch(
+        f"SELECT {_DELIVERY_COLUMNS} FROM core.webhook_delivery WHERE workspace_id = $1 AND webhook_id = $2 "
+        "ORDER BY event_seq DESC LIMIT $3",
+        workspace_id, webhook_id, limit)
+
+
+async def retry_delivery(db: Database, workspace_id: uuid.UUID, delivery_id: uuid.UUID) -> Any:
+    """Put a failed delivery back in the queue; None when the workspace has no such failed delivery."""
+    return await db.fetchrow(
+        f"""UPDATE core.webhook_delivery SET status = 'pending', attempts = 0, next_attempt_at = now(),
+               updated_at = now()
+            WHERE id = $1 AND workspace_id = $2 AND status = 'failed' RETURNING {_DELIVERY_COLUMNS}""",
+        delivery_id, workspace_id)

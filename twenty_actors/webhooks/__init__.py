@@ -1,0 +1,1 @@
+"""Webhooks: operations, the SSRF guard, and the sender that drains the delivery outbox."""
