@@ -56,8 +56,6 @@ async def test_workspace_create_prints_the_signup_json(pg_dsn: str, tmp_path: Pa
     assert not (tmp_path / ".twenty").exists()  # --database-url: nothing embedded was started
 
 
-@pytest.mark.xfail(strict=True, reason="cli.main catches TwentyError, but the nurseries of open_services and "
-                   "open_registry wrap the ConflictError in an ExceptionGroup, so a traceback is printed instead")
 async def test_workspace_create_refuses_a_taken_email(pg_dsn: str, tmp_path: Path) -> None:
     email = f"cli-{uuid.uuid4().hex[:10]}@example.com"
     assert (await _create_workspace(pg_dsn, tmp_path, email)).returncode == 0

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 import trio
 
+from .errors import TwentyError
 from .settings import Settings, parse_rate_limits
 
 log = logging.getLogger("twenty")
@@ -112,13 +113,17 @@ async def _wait_for_signal(stop: trio.Event) -> None:
             return
 
 
-async def create_workspace(settings: Settings, name: str, email: str, password: str) -> bytes:
-    """Create a workspace and owner; the sign-up JSON."""
+async def create_workspace(settings: Settings, name: str, email: str, password: str) -> bytes | TwentyError:
+    """Create a workspace and owner; the sign-up JSON, or the error that refused it."""
     from .services import open_services
 
     async with open_services(settings) as services:
-        result = await services.auth.signup(email, password, name,
-                                            extra_statements=services.new_workspace_statements)
+        try:
+            result = await services.auth.signup(email, password, name,
+                                                extra_statements=services.new_workspace_statements)
+        except TwentyError as exc:
+            # answered here: raised through the services' nursery it would arrive wrapped in a group
+            return exc
     return msgspec.json.encode(result)
 
 
@@ -131,13 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         trio.run(serve, settings)
         return 0
-    from .errors import TwentyError
-
-    try:
-        out = trio.run(create_workspace, settings, args.name, args.email, args.password)
-    except TwentyError as exc:
-        print(msgspec.json.encode({"error": {"message": exc.message, "code": exc.code,
-                                             "details": exc.details}}).decode(), file=sys.stderr)
+    out = trio.run(create_workspace, settings, args.name, args.email, args.password)
+    if isinstance(out, TwentyError):
+        print(msgspec.json.encode({"error": {"message": out.message, "code": out.code,
+                                             "details": out.details}}).decode(), file=sys.stderr)
         return 1
     print(out.decode())
     return 0

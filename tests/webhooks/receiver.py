@@ -54,11 +54,12 @@ class Receiver:
                     status = self.statuses.pop(0) if self.statuses else 200
                     if self.delay_s:
                         await trio.sleep(self.delay_s)
-                    self.requests.append((headers, body))
-                    self.arrived.set()
                     await stream.send_all(conn.send(h11.Response(status_code=status,
                                                                  headers=[("content-length", "2")])))
                     await stream.send_all(conn.send(h11.Data(data=b"ok")) + conn.send(h11.EndOfMessage()))
+                    # recorded once answered, so a test that stops the receiver never cuts an answer short
+                    self.requests.append((headers, body))
+                    self.arrived.set()
                     if conn.our_state is h11.MUST_CLOSE:
                         return
                     conn.start_next_cycle()
