@@ -1,0 +1,1 @@
+"""twenty-actors-bench: the load-test tool for twenty-actors servers (``python -m bench``)."""

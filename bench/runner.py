@@ -1,0 +1,396 @@
+"""Run a scenario's load for a fixed window: closed-loop workers, per-request latencies, errors by status.
+
+A run has a warm-up (requests are sent but not recorded) and a measured window. A request is
+recorded when it *starts* inside the measured window; its latency is taken with the monotonic
+clock around the send and the full read of the answer. Every answered request is a latency
+sample (errors included); a request that fails without an answer (connection error, timeout) is
+counted as an error and has no latency. Nothing is sampled or dropped: percentiles come from all
+samples. ``--processes N`` runs N load processes (``python -m bench.worker``), each with its share
+of the connections, all on the same window (CLOCK_MONOTONIC is shared between processes on Linux).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import msgspec
+import trio
+
+from .cpu import CpuSampler, self_cpu
+from .http1 import Connection, HttpError, Target
+
+REQUEST_TIMEOUT = 60.0
+_ERR_KEY = b'"errors":'
+
+
+class _ErrorBody(msgspec.Struct):
+    errors: list[Any] | None = None
+    error: Any = None
+
+
+def error_key(kind: str, status: int, body: bytes) -> str | None:
+    """None for a success; otherwise the error's key ("401 UNAUTHENTICATED", "timeout", ...)."""
+    if status == -1:
+        return "connection error"
+    if status == -2:
+        return "timeout"
+    if kind == "graphql":
+        if status == 200 and _ERR_KEY not in body:
+            return None
+    elif 200 <= status < 300:
+        return None
+    code = ""
+    try:
+        decoded = msgspec.json.decode(body, type=_ErrorBody)
+        if decoded.errors:
+            code = str(((decoded.errors[0] or {}).get("extensions") or {}).get("code") or "")
+        elif isinstance(decoded.error, dict):
+            code = str(decoded.error.get("code") or "")
+    except (msgspec.DecodeError, msgspec.ValidationError, AttributeError, TypeError):
+        pass
+    return f"{status} {code}".strip()
+
+
+@dataclass
+class OpStats:
+    """One operation's samples: latencies (seconds) of answered requests, the count, errors by key."""
+
+    latencies: array = field(default_factory=lambda: array("d"))
+    count: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def merge(self, other: OpStats) -> None:
+        self.latencies.extend(other.latencies)
+        self.count += other.count
+        for k, v in other.errors.items():
+            self.errors[k] = self.errors.get(k, 0) + v
+        for k, v in other.extra.items():
+            self.extra[k] = self.extra.get(k, 0) + v
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"lat": self.latencies.tobytes(), "n": self.count, "errors": self.errors, "extra": self.extra}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> OpStats:
+        lat = array("d")
+        lat.frombytes(data["lat"])
+        return cls(lat, data["n"], dict(data["errors"]), dict(data["extra"]))
+
+
+class Recorder:
+    """All samples of one part of a run, by operation."""
+
+    def __init__(self) -> None:
+        self.ops: dict[str, OpStats] = {}
+        self.total = 0  # every recorded request, for the progress bar
+
+    def op(self, name: str) -> OpStats:
+        stats = self.ops.get(name)
+        if stats is None:
+            stats = self.ops[name] = OpStats()
+        return stats
+
+    def record(self, op: str, kind: str, status: int, body: bytes, latency: float) -> bool:
+        """Count one request; True when it succeeded."""
+        stats = self.op(op)
+        stats.count += 1
+        self.total += 1
+        if status > 0:
+            stats.latencies.append(latency)
+        key = error_key(kind, status, body)
+        if key is None:
+            return True
+        stats.errors[key] = stats.errors.get(key, 0) + 1
+        return False
+
+    def sample(self, op: str, latency: float) -> None:
+        """A latency that is not a request's (e.g. an event's commit-to-receipt time)."""
+        stats = self.op(op)
+        stats.count += 1
+        self.total += 1
+        stats.latencies.append(latency)
+
+    def error(self, op: str, key: str, n: int = 1) -> None:
+        stats = self.op(op)
+        stats.errors[key] = stats.errors.get(key, 0) + n
+
+    def merge(self, other: Recorder) -> None:
+        for name, stats in other.ops.items():
+            self.op(name).merge(stats)
+        self.total += other.total
+
+
+@dataclass
+class Window:
+    """Monotonic times: load starts at ``start``, recording at ``measure``, everything stops at ``end``."""
+
+    start: float
+    measure: float
+    end: float
+
+    @classmethod
+    def make(cls, start: float, warmup: float, duration: float) -> Window:
+        return cls(start, start + warmup, start + warmup + duration)
+
+    def recording(self, t: float) -> bool:
+        return self.measure <= t < self.end
+
+
+@dataclass
+class Part:
+    """One load process's share of a run."""
+
+    index: int
+    count: int
+    concurrency: int  # this part's closed-loop workers
+    first_worker: int  # global index of its first worker
+    total_concurrency: int
+    window: Window
+    target: Target
+    error_every: int = 0  # send every Nth request broken on purpose (0: never)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def share(self, n: int) -> tuple[int, int]:
+        """This part's share of ``n`` things: (how many, index of the first)."""
+        base, extra = divmod(n, self.count)
+        first = self.index * base + min(self.index, extra)
+        return base + (1 if self.index < extra else 0), first
+
+
+class Source(Protocol):
+    """What a worker sends: ``next`` gives (operation, request, kind); ``done`` sees the answer."""
+
+    def next(self) -> tuple[str, bytes, str]: ...
+
+    def done(self, op: str, status: int, body: bytes) -> None: ...
+
+
+async def closed_loop(
+    part: Part,
+    rec: Recorder,
+    make_source: Callable[[int], Source],
+    broken: bytes | None = None,
+    workers: int | None = None,
+) -> None:
+    """``workers`` connections (default: the part's); each sends a request when its last is answered."""
+    async with trio.open_nursery() as nursery:
+        for w in range(part.concurrency if workers is None else workers):
+            nursery.start_soon(_loop, part, rec, make_source(part.first_worker + w), broken)
+
+
+async def _loop(part: Part, rec: Recorder, source: Source, broken: bytes | None) -> None:
+    conn = Connection(part.target)
+    window = part.window
+    clock = time.monotonic
+    every = part.error_every
+    n = 0
+    await trio.sleep_until(window.start)
+    try:
+        while True:
+            t0 = clock()
+            if t0 >= window.end:
+                break
+            op, raw, kind = source.next()
+            n += 1
+            if every and broken is not None and n % every == 0:
+                raw = broken
+            try:
+                with trio.fail_after(REQUEST_TIMEOUT):
+                    status, body = await conn.request(raw)
+            except HttpError:
+                status, body = -1, b""
+                await trio.sleep(0.05)  # no hot loop against a closed port
+            except trio.TooSlowError:
+                status, body = -2, b""
+            t1 = clock()
+            if t0 >= window.measure:
+                rec.record(op, kind, status, body, t1 - t0)
+            source.done(op, status, body)
+    finally:
+        await conn.aclose()
+
+
+# --- running a scenario in this process or in several ------------------------------------------
+
+
+@dataclass
+class RunResult:
+    """The merged samples of a run and the CPU split of its measured window."""
+
+    rec: Recorder
+    duration: float
+    cpu: dict[str, float | None]
+    client_cpu_s: float
+
+
+async def _cpu_window(window: Window, sampler: CpuSampler, out: dict[str, float]) -> None:
+    await trio.sleep_until(window.measure)
+    out["c0"] = self_cpu()
+    sampler.start()
+    while True:
+        left = window.end - time.monotonic()
+        if left <= 0:
+            break
+        await trio.sleep(min(1.0, left))
+        sampler.sample()
+    out["c1"] = self_cpu()
+    sampler.stop()
+
+
+async def run_part_here(scenario: Any, plan: dict[str, Any], part: Part) -> tuple[Recorder, float]:
+    """Run one part in this process; its recorder and the CPU seconds this process used in the window."""
+    rec = Recorder()
+    marks: dict[str, float] = {}
+
+    async def own_cpu() -> None:
+        await trio.sleep_until(part.window.measure)
+        marks["c0"] = self_cpu()
+        await trio.sleep_until(part.window.end)
+        marks["c1"] = self_cpu()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(own_cpu)
+        await scenario.run_part(plan, part, rec)
+    return rec, marks.get("c1", self_cpu()) - marks.get("c0", self_cpu())
+
+
+async def run(
+    scenario: Any,
+    plan: dict[str, Any],
+    *,
+    target: Target,
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    processes: int = 1,
+    error_every: int = 0,
+    server_pid: int | None = None,
+    pg_pid: int | None = None,
+    options: dict[str, Any] | None = None,
+    progress: Callable[[float, int], None] | None = None,
+) -> RunResult:
+    """Run a scenario's load and merge what every part recorded."""
+    options = options or {}
+    sampler = CpuSampler(server_pid, pg_pid)
+    cpu_marks: dict[str, float] = {}
+    processes = max(1, min(processes, concurrency))
+    lead = (
+        0.05 if processes == 1 else 1.0
+    )  # time for the worker processes to start (the warm-up covers a late one)
+    window = Window.make(time.monotonic() + lead, warmup, duration)
+    parts = []
+    first = 0
+    for i in range(processes):
+        share = concurrency // processes + (1 if i < concurrency % processes else 0)
+        parts.append(Part(i, processes, share, first, concurrency, window, target, error_every, options))
+        first += share
+    merged = Recorder()
+    client_cpu = 0.0
+
+    async def tick() -> None:
+        if progress is None:
+            return
+        while time.monotonic() < window.end:
+            await trio.sleep(0.25)
+            progress(time.monotonic() - window.start, merged.total + sum(r.total for r in live))
+
+    live: list[Recorder] = []
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_cpu_window, window, sampler, cpu_marks)
+        nursery.start_soon(tick)
+        if processes == 1:
+            rec = Recorder()
+            live.append(rec)
+
+            await scenario.run_part(plan, parts[0], rec)
+            merged.merge(rec)
+            live.clear()
+            client_cpu = cpu_marks.get("c1", self_cpu()) - cpu_marks.get("c0", self_cpu())
+        else:
+            results: list[dict[str, Any]] = [None] * processes  # type: ignore[list-item]
+
+            async def child(i: int) -> None:
+                payload = msgspec.msgpack.encode(
+                    {"scenario": scenario.name, "plan": plan, "part": _part_wire(parts[i])}
+                )
+                done = await trio.run_process(
+                    [sys.executable, "-m", "bench.worker"],
+                    stdin=payload,
+                    capture_stdout=True,
+                    capture_stderr=True,
+                    check=False,
+                )
+                if done.returncode != 0:
+                    raise RuntimeError(
+                        f"load process {i} failed:\n{done.stderr.decode(errors='replace')[-3000:]}"
+                    )
+                results[i] = msgspec.msgpack.decode(done.stdout)
+
+            async with trio.open_nursery() as children:
+                for i in range(processes):
+                    children.start_soon(child, i)
+            for result in results:
+                merged.merge(recorder_from_wire(result["ops"]))
+                client_cpu += result["cpu"]
+            client_cpu += cpu_marks.get("c1", 0.0) - cpu_marks.get("c0", 0.0)
+    cpu = sampler.result()
+    cpu["client"] = 100.0 * client_cpu / max(window.end - window.measure, 1e-9)
+    if cpu.get("busy") is not None:
+        # busy time outside the three groups: other processes, kernel softirq for loopback TCP
+        cpu["other"] = max(0.0, cpu["busy"] - cpu["client"] - (cpu.get("server") or 0) - (cpu.get("pg") or 0))
+    return RunResult(merged, window.end - window.measure, cpu, client_cpu)
+
+
+def _part_wire(part: Part) -> dict[str, Any]:
+    return {
+        "index": part.index,
+        "count": part.count,
+        "concurrency": part.concurrency,
+        "first_worker": part.first_worker,
+        "total_concurrency": part.total_concurrency,
+        "window": [part.window.start, part.window.measure, part.window.end],
+        "target": [part.target.host, part.target.port, part.target.base_path],
+        "error_every": part.error_every,
+        "options": part.options,
+    }
+
+
+def part_from_wire(data: dict[str, Any]) -> Part:
+    return Part(
+        data["index"],
+        data["count"],
+        data["concurrency"],
+        data["first_worker"],
+        data["total_concurrency"],
+        Window(*data["window"]),
+        Target(*data["target"]),
+        data["error_every"],
+        data["options"],
+    )
+
+
+def recorder_to_wire(rec: Recorder) -> dict[str, Any]:
+    return {name: stats.to_wire() for name, stats in rec.ops.items()}
+
+
+def recorder_from_wire(data: dict[str, Any]) -> Recorder:
+    rec = Recorder()
+    for name, stats in data.items():
+        rec.ops[name] = OpStats.from_wire(stats)
+        rec.total += rec.ops[name].count
+    return rec
+
+
+def percentile(sorted_values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return None
+    rank = max(1, math.ceil(p / 100.0 * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
