@@ -6,13 +6,10 @@ from quart import Response, request
 from quart_trio import QuartTrio
 
 from twenty_actors import rest
+from twenty_actors.auth import Principal
 from twenty_actors.services import Services
 
 from .errors import bytes_response, json_response
-
-
-def _pairs() -> list[tuple[str, str]]:
-    return rest.decode_query(request.query_string)
 
 
 def _server_url() -> str:
@@ -26,9 +23,9 @@ def register(app: QuartTrio, services: Services) -> None:
     auth = services.auth
     registry = services.registry
 
-    async def principal(*, token_param: bool = False):  # type: ignore[no-untyped-def]
+    async def principal(*, token_param: bool = False) -> Principal:
         token = request.headers.get("Authorization")
-        if token is None and token_param:
+        if token is None and token_param:  # API.md: GET /rest/open-api/core?token=<your-token>
             token = request.args.get("token")
         return await auth.authenticate(token)
 
@@ -44,7 +41,7 @@ def register(app: QuartTrio, services: Services) -> None:
 
     @app.get("/rest/<plural>")
     async def list_records(plural: str) -> Response:
-        return bytes_response(await rest.list_records(registry, await principal(), plural, _pairs()))
+        return bytes_response(await rest.list_records(registry, await principal(), plural, request.query_string))
 
     @app.post("/rest/<plural>")
     async def create_record(plural: str) -> Response:
@@ -58,7 +55,8 @@ def register(app: QuartTrio, services: Services) -> None:
 
     @app.get("/rest/<plural>/<record_id>")
     async def get_record(plural: str, record_id: str) -> Response:
-        return bytes_response(await rest.get_record(registry, await principal(), plural, record_id, _pairs()))
+        return bytes_response(await rest.get_record(registry, await principal(), plural, record_id,
+                                                     request.query_string))
 
     @app.route("/rest/<plural>/<record_id>", methods=["PATCH", "PUT"])
     async def update_record(plural: str, record_id: str) -> Response:

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 import trio
+from twenty_storage.model import Field, Metadata, Object, SelectOption
 
 from twenty_actors.metadata.standard import standard_objects
 from twenty_actors.rest.openapi import build_core_document, build_metadata_document
-from twenty_storage.model import Field, Metadata, Object, SelectOption
 
 from ..conftest import Account, gql
 from .conftest import batch, call

@@ -150,3 +150,18 @@ async def test_api_key_token_works_for_rest(client: httpx.AsyncClient, account: 
                                  headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201, response.text
     assert response.headers.get("X-RateLimit-Limit")
+
+
+async def test_repeated_reads_see_new_writes(client: httpx.AsyncClient, account: Account) -> None:
+    """Compiled reads are reused for the same URL; the answers are never cached."""
+    url = "/rest/companies?filter[name][startsWith]=Re&order[name]=asc"
+    assert (await call(client, account, "GET", url))["data"] == []
+    [first] = await batch(client, account, "companies", [{"name": "Repeat"}])
+    assert [c["id"] for c in (await call(client, account, "GET", url))["data"]] == [first["id"]]
+    await call(client, account, "PATCH", f"/rest/companies/{first['id']}", {"name": "Renamed"})
+    assert [c["name"] for c in (await call(client, account, "GET", url))["data"]] == ["Renamed"]
+    one = f"/rest/companies/{first['id']}"
+    assert (await call(client, account, "GET", one))["data"]["name"] == "Renamed"
+    await call(client, account, "DELETE", one)
+    await error(client, account, "GET", one, status=404, code="NOT_FOUND")
+    assert (await call(client, account, "GET", url))["data"] == []

@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 import msgspec
-
 from twenty_storage.model import COMPOSITES, Field, Object
 
 from ..errors import ValidationError

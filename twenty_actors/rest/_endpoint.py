@@ -19,6 +19,7 @@ from ..graphql.writes import MAX_BATCH, plan_create, plan_state_change, plan_upd
 from ..metadata.model import WorkspaceModel
 from ..workspace.messages import RunRead, RunWrite
 from ._body import check_record, check_records, decode_json
+from ._grammar import decode_query
 from ._query import check_id, parse_depth, parse_list_query
 from ._records import RestCache, rest_cache
 
@@ -58,27 +59,36 @@ async def _target(registry: Registry, principal: Principal, plural: str) -> _Tar
     return _Target(await workspace_model(registry, principal), plural)
 
 
-async def list_records(registry: Registry, principal: Principal, plural: str,
-                       pairs: list[tuple[str, str]]) -> bytes:
+async def list_records(registry: Registry, principal: Principal, plural: str, query_string: bytes) -> bytes:
     """``GET /rest/{plural}``: ``{"data": [...], "meta": {...}}``."""
     t = await _target(registry, principal, plural)
-    query = parse_list_query(t.model.metadata, t.obj, pairs)
-    page = RestList(table=t.obj.table, filter=query.filter, order=query.order, limit=query.limit,
-                    offset=query.offset, cursor=query.cursor, backward=query.backward,
-                    record=t.cache.selection(t.obj, query.depth))
-    sql, params = compile_rest_list(t.schema, page)
+    key = (plural, "", query_string)
+    plan = t.cache.plan(key)
+    if plan is None:
+        query = parse_list_query(t.model.metadata, t.obj, decode_query(query_string))
+        page = RestList(table=t.obj.table, filter=query.filter, order=query.order, limit=query.limit,
+                        offset=query.offset, cursor=query.cursor, backward=query.backward,
+                        record=t.cache.selection(t.obj, query.depth))
+        plan = compile_rest_list(t.schema, page)
+        t.cache.remember(key, plan)
+    sql, params = plan
     body: bytes = await registry.call(principal.workspace_id, RunRead(sql=sql, params=params))
     return body
 
 
 async def get_record(registry: Registry, principal: Principal, plural: str, raw_id: str,
-                     pairs: list[tuple[str, str]]) -> bytes:
+                     query_string: bytes) -> bytes:
     """``GET /rest/{plural}/{id}``: ``{"data": {...}}``; 404 when there is no such live record."""
     t = await _target(registry, principal, plural)
     record_id = check_id(raw_id)
-    depth = parse_depth(pairs)
-    sql, params = compile_rest_one(t.schema, RestOne(table=t.obj.table, id=record_id,
-                                                      record=t.cache.selection(t.obj, depth)))
+    key = (plural, record_id, query_string)
+    plan = t.cache.plan(key)
+    if plan is None:
+        depth = parse_depth(decode_query(query_string))
+        plan = compile_rest_one(t.schema, RestOne(table=t.obj.table, id=record_id,
+                                                  record=t.cache.selection(t.obj, depth)))
+        t.cache.remember(key, plan)
+    sql, params = plan
     body: bytes = await registry.call(principal.workspace_id, RunRead(sql=sql, params=params))
     if body == b"null":
         raise NotFoundError(f"{t.obj.label_singular} {record_id} not found")

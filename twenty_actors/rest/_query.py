@@ -12,13 +12,21 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-
 from twenty_storage.compile import decode_cursor
 from twenty_storage.ir import And, Cmp, Filter, IsNull, Not, Or, OrderKey, Related
 from twenty_storage.model import Metadata, Object
 
 from ..errors import ValidationError
-from ._grammar import Cond, GrammarError, Junction, Tree, bracket_key, parse_twenty_filter, parse_twenty_order, split_list
+from ._grammar import (
+    Cond,
+    GrammarError,
+    Junction,
+    Tree,
+    bracket_key,
+    parse_twenty_filter,
+    parse_twenty_order,
+    split_list,
+)
 from ._values import ALL_OPS, Column, PathError, invalid, parse_value, resolve
 
 DEFAULT_LIMIT = 60  # Twenty's QUERY_DEFAULT_LIMIT_RECORDS

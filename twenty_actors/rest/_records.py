@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, final
 
 from twenty_storage.ir import CompositeOut, NodeSel, ScalarOut
@@ -12,6 +13,9 @@ from ..graphql.writes import record_node
 from ..metadata.model import WorkspaceModel
 
 EMBEDDED_LIMIT = 60  # related records embedded per to-many relation at depth=1 (Twenty's page size)
+MAX_PLANS = 128  # compiled reads kept per metadata version, least recently used dropped first
+
+Plan = tuple[str, list[Any]]
 
 
 def record_fields(obj: Object) -> NodeSel:
@@ -65,6 +69,20 @@ class RestCache:
         self._fields: dict[str, NodeSel] = {}
         self._events: dict[str, NodeSel] = {}
         self.documents: dict[tuple[str, str], bytes] = {}  # (kind, server url) → OpenAPI JSON
+        self._plans: OrderedDict[tuple[str, str, bytes], Plan] = OrderedDict()
+
+    def plan(self, key: tuple[str, str, bytes]) -> Plan | None:
+        """A compiled read for the same request (same path and query string), if one is kept."""
+        plan = self._plans.get(key)
+        if plan is not None:
+            self._plans.move_to_end(key)
+        return plan
+
+    def remember(self, key: tuple[str, str, bytes], plan: Plan) -> None:
+        """Keep a compiled read: its SQL and parameters depend only on the key and this metadata version."""
+        self._plans[key] = plan
+        if len(self._plans) > MAX_PLANS:
+            self._plans.popitem(last=False)
 
     def selection(self, obj: Object, depth: int) -> RecordSel:
         """``record_selection``, built once per object and depth."""

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
-
 from twenty_storage.model import COMPOSITES, Field, Metadata, Object, composite_column
 
 from ..errors import ValidationError

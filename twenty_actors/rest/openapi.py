@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-
 from twenty_storage.model import COMPOSITES, Field, Metadata, Object
 
 from ..graphql.writes import MAX_BATCH
