@@ -6,7 +6,7 @@ import logging
 import uuid
 from typing import Any
 
-from quart import Response, g, request
+from quart import Response, g, has_request_context, has_websocket_context, request, websocket
 from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException
 
@@ -42,8 +42,17 @@ def _api_of(path: str) -> str | None:
     return None
 
 
+def _target() -> tuple[str, str]:
+    """Method and path of the current HTTP request or websocket handshake."""
+    if has_request_context():
+        return request.method, request.path
+    if has_websocket_context():
+        return "WEBSOCKET", websocket.path
+    return "?", "?"
+
+
 def _is_graphql() -> bool:
-    return request.path in _GRAPHQL_PATHS
+    return _target()[1] in _GRAPHQL_PATHS
 
 
 def _error_response(exc: TwentyError) -> Response:
@@ -106,17 +115,17 @@ def create_app(services: Services) -> QuartTrio:
             return _error_response(PayloadTooLargeError(
                 f"Request body is larger than {services.settings.max_body_bytes} bytes"))
         if status == 404:
-            return _error_response(NotFoundError(f"No route for {request.method} {request.path}"))
+            return _error_response(NotFoundError("No route for {} {}".format(*_target())))
         if status == 415:
             return _error_response(UnsupportedMediaTypeError("Content-Type must be application/json"))
         if status == 405:
-            return _error_response(MethodNotAllowedError(f"Method {request.method} is not allowed on {request.path}"))
+            return _error_response(MethodNotAllowedError("Method {} is not allowed on {}".format(*_target())))
         return _error_response(ValidationError(exc.description or "Bad request"))
 
     @app.errorhandler(Exception)
     async def on_unexpected(exc: Exception) -> Response:
         error_id = uuid.uuid4().hex[:12]
-        log.error("unexpected error %s on %s %s", error_id, request.method, request.path, exc_info=exc)
+        log.error("unexpected error %s on %s %s", error_id, *_target(), exc_info=exc)
         error = TwentyError(f"Internal server error (error id {error_id})")
         return _error_response(error)
 

@@ -121,3 +121,13 @@ async def test_other_workspace_sees_nothing(server: Server, client: httpx.AsyncC
         await gql(client, other.access_token, 'mutation { createCompany(data: {name: "Mine"}) { id } }')
         event = await receive(ws)
     assert event["data"]["name"] == "Mine"
+
+
+async def test_unknown_websocket_path_is_refused_cleanly(server: Server) -> None:
+    from trio_websocket import HandshakeError
+
+    try:
+        async with open_websocket_url(server.url.replace("http://", "ws://") + "/nothing-here/ws"):
+            raise AssertionError("the handshake should be refused")
+    except HandshakeError as exc:
+        assert getattr(exc, "status_code", 404) == 404
