@@ -325,3 +325,18 @@ async def test_metadata_is_per_workspace(client: httpx.AsyncClient, account: Acc
     foreign = await meta(client, other, DELETE_OBJECT, {"id": object_id})
     assert foreign["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert "property" in await object_ids(client, account)
+
+
+async def test_a_workspace_with_every_object_inactive_still_answers(client: httpx.AsyncClient,
+                                                                    account: Account) -> None:
+    ids = await object_ids(client, account)
+    for object_id in ids.values():
+        body = await meta(client, account, UPDATE_OBJECT, {"id": object_id, "input": {"isActive": False}})
+        assert "errors" not in body, body
+    empty = await gql(client, account.access_token, "{ __typename _empty }")
+    assert empty.status_code == 200 and empty.json() == {"data": {"__typename": "Query", "_empty": None}}
+    hidden = await gql(client, account.access_token, "{ companies { totalCount } }")
+    assert hidden.status_code == 400
+    await meta(client, account, UPDATE_OBJECT, {"id": ids["company"], "input": {"isActive": True}})
+    back = await gql(client, account.access_token, "{ companies { totalCount } }")
+    assert back.json() == {"data": {"companies": {"totalCount": 0}}}

@@ -353,9 +353,12 @@ class CoreSchemaBuilder:
             for verb in ("delete", "destroy", "restore"):
                 mutation[f"{verb}{single}"] = GraphQLField(node, args={"id": one_id})
                 mutation[f"{verb}{plural}"] = GraphQLField(many, args={"ids": ids})
+        if not query:  # every object is inactive: GraphQL still needs a query field
+            query["_empty"] = GraphQLField(GraphQLBoolean, description="Always null: this workspace has no "
+                                                                       "active objects.")
         return GraphQLSchema(
             query=GraphQLObjectType("Query", query),
-            mutation=GraphQLObjectType("Mutation", mutation),
+            mutation=GraphQLObjectType("Mutation", mutation) if mutation else None,
         )
 
 
