@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class StorageError(Exception):
     """A failure in the storage layer that callers may handle."""
@@ -58,12 +60,25 @@ _BY_SQLSTATE: dict[str, type[StorageError]] = {
 }
 
 
+_KEY_DETAIL = re.compile(r'^Key \((?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))\)=')
+
+
+def _key_column(detail: object) -> str | None:
+    """The column a key violation names in its detail (``Key ("companyId")=(…) is not present …``)."""
+    if not isinstance(detail, str):
+        return None
+    match = _KEY_DETAIL.match(detail)
+    if match is None:
+        return None
+    return match.group(1).replace('""', '"') if match.group(1) is not None else match.group(2)
+
+
 def from_pg(exc: BaseException) -> StorageError:
     """Translate a driver exception into a StorageError, by SQLSTATE where it has one."""
     sqlstate = getattr(exc, "sqlstate", None)
     message = str(getattr(exc, "message", None) or exc) or type(exc).__name__
     constraint = getattr(exc, "constraint_name", None)
-    column = getattr(exc, "column_name", None)
+    column = getattr(exc, "column_name", None) or _key_column(getattr(exc, "detail", None))
     if sqlstate is None and type(exc).__name__ == "DataError":
         return CheckViolationError(message)  # asyncpg could not encode a parameter
     if sqlstate is None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, ValidationRule
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+)
 
 MAX_QUERY_LENGTH = 100_000
 MAX_DEPTH = 12
@@ -13,21 +21,44 @@ DEFAULT_PAGE_SIZE = 60  # Twenty's default page size
 
 
 class depth_limit_rule(ValidationRule):  # noqa: N801 - graphql-core names rules this way
-    """Refuse selections nested deeper than MAX_DEPTH fields (introspection excluded)."""
+    """Refuse operations whose selections nest deeper than MAX_DEPTH fields, fragments expanded.
+
+    Introspection fields do not count: their depth is bounded by the schema.
+    """
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
-        self._depth = 0
-        self._reported = False
+        # (fragment, depth) → answer: a fragment spread many times is walked once per depth, not
+        # once per path (fragments spreading others twice would otherwise cost 2**n)
+        self._memo: dict[tuple[str, int], FieldNode | None] = {}
 
-    def enter_field(self, node: FieldNode, *_args: Any) -> None:
-        if node.name.value.startswith("__"):
-            return
-        self._depth += 1
-        if self._depth > MAX_DEPTH and not self._reported:
-            self._reported = True
-            self.report_error(GraphQLError(f"Query is nested deeper than {MAX_DEPTH} levels", node))
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
+        deep = self._too_deep(node.selection_set, 0, frozenset())
+        if deep is not None:
+            self.report_error(GraphQLError(f"Query is nested deeper than {MAX_DEPTH} levels", deep))
 
-    def leave_field(self, node: FieldNode, *_args: Any) -> None:
-        if not node.name.value.startswith("__"):
-            self._depth -= 1
+    def _too_deep(self, selection_set: SelectionSetNode | None, depth: int,
+                  fragments: frozenset[str]) -> FieldNode | None:
+        """The first field that is nested too deep, or None."""
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                if selection.name.value.startswith("__"):
+                    continue
+                if depth + 1 > MAX_DEPTH:
+                    return selection
+                found = self._too_deep(selection.selection_set, depth + 1, fragments)
+            elif isinstance(selection, InlineFragmentNode):
+                found = self._too_deep(selection.selection_set, depth, fragments)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.context.get_fragment(name)
+                if fragment is None or name in fragments:  # unknown or cyclic: other rules report those
+                    continue
+                if (name, depth) not in self._memo:
+                    self._memo[name, depth] = self._too_deep(fragment.selection_set, depth, fragments | {name})
+                found = self._memo[name, depth]
+            else:
+                continue
+            if found is not None:
+                return found
+        return None

@@ -54,12 +54,15 @@ class Operation:
                 if cond is None or type_name is None or cond.name.value == type_name:
                     self._collect(selection.selection_set, type_name, out, seen)
             elif isinstance(selection, FragmentSpreadNode):
+                # as the spec's CollectFields: a fragment spread again under the same response keys adds
+                # nothing, so each is expanded once per collection (not once per path, which is 2**n)
                 name = selection.name.value
                 fragment = self.fragments.get(name)
                 if fragment is None or name in seen:
                     continue
+                seen.add(name)
                 if type_name is None or fragment.type_condition.name.value == type_name:
-                    self._collect(fragment.selection_set, type_name, out, seen | {name})
+                    self._collect(fragment.selection_set, type_name, out, seen)
 
     def _included(self, node: Any) -> bool:
         for directive in node.directives or ():
@@ -76,9 +79,10 @@ class Operation:
 def subfields(op: Operation, nodes: list[FieldNode], type_name: str | None = None) -> dict[str, list[FieldNode]]:
     """The merged sub-selection of every node selected under one response key."""
     out: dict[str, list[FieldNode]] = {}
+    seen: set[str] = set()
     for node in nodes:
         if node.selection_set is not None:
-            op._collect(node.selection_set, type_name, out, set())
+            op._collect(node.selection_set, type_name, out, seen)
     return out
 
 

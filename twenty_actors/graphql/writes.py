@@ -17,6 +17,9 @@ MAX_TEXT = 100_000
 MAX_SHORT_TEXT = 2048
 MAX_BATCH = 500
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# a web address with or without its scheme ("acme.com", as API.md writes domain names): a host that has a
+# dot (or is localhost), an optional port, then anything but whitespace; only http(s) schemes
+_URL = re.compile(r"^(?:https?://)?(?:[^\s/?#@:]+\.[^\s/?#@:]+|localhost)(?::\d{1,5})?(?:[/?#]\S*)?$", re.IGNORECASE)
 _READ_ONLY = ("id", "createdAt", "updatedAt", "deletedAt")
 
 
@@ -54,6 +57,8 @@ def _check_scalar(field: Field, value: Any, path: str) -> Any:
             raise _error(path, "contains a NUL character")
         if kind == "EMAIL" and value and not _EMAIL.match(value):
             raise _error(path, "Invalid email format")
+        if kind == "URL" and value and not _URL.match(value):
+            raise _error(path, "Invalid URL format")
     elif kind in ("NUMBER", "POSITION"):
         if not math.isfinite(value):
             raise _error(path, "must be a finite number")
