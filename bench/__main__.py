@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import sys
 import time
 import uuid
@@ -313,6 +314,11 @@ async def _seed(args: argparse.Namespace, ctx: Context, log: Any) -> dict[str, A
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", module="platformdirs")
     args = build_parser().parse_args(argv)
+
+    def on_term(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt  # unwinds through the finally that stops the bench's own server
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         trio.run(bench, args)
     except KeyboardInterrupt:

@@ -85,10 +85,18 @@ class CpuSampler:
     t1: float = 0.0
     m0: tuple[float, float] | None = None
     m1: tuple[float, float] | None = None
+    own_cpu: float = 0.0  # CPU seconds this sampler spent reading /proc (taken off the client's figure)
 
     def _groups(self) -> dict[str, dict[int, float]]:
         if not self.server_pid and not self.pg_pid:
             return {}
+        t0 = time.process_time()
+        try:
+            return self._read()
+        finally:
+            self.own_cpu += time.process_time() - t0
+
+    def _read(self) -> dict[str, dict[int, float]]:
         procs = _all()
         out = {}
         if self.server_pid:

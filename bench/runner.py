@@ -12,6 +12,8 @@ of the connections, all on the same window (CLOCK_MONOTONIC is shared between pr
 from __future__ import annotations
 
 import math
+import struct
+import subprocess
 import sys
 import time
 from array import array
@@ -281,18 +283,16 @@ async def run(
     sampler = CpuSampler(server_pid, pg_pid)
     cpu_marks: dict[str, float] = {}
     processes = max(1, min(processes, concurrency))
-    lead = (
-        0.05 if processes == 1 else 1.0
-    )  # time for the worker processes to start (the warm-up covers a late one)
-    window = Window.make(time.monotonic() + lead, warmup, duration)
     parts = []
     first = 0
+    window = Window(0.0, 0.0, 0.0)  # set once every load process is ready
     for i in range(processes):
         share = concurrency // processes + (1 if i < concurrency % processes else 0)
         parts.append(Part(i, processes, share, first, concurrency, window, target, error_every, options))
         first += share
     merged = Recorder()
     client_cpu = 0.0
+    live: list[Recorder] = []
 
     async def tick() -> None:
         if progress is None:
@@ -301,51 +301,93 @@ async def run(
             await trio.sleep(0.25)
             progress(time.monotonic() - window.start, merged.total + sum(r.total for r in live))
 
-    live: list[Recorder] = []
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(_cpu_window, window, sampler, cpu_marks)
-        nursery.start_soon(tick)
-        if processes == 1:
-            rec = Recorder()
-            live.append(rec)
+    def open_window() -> None:
+        start = time.monotonic() + 0.05
+        window.start, window.measure, window.end = start, start + warmup, start + warmup + duration
 
+    if processes == 1:
+        open_window()
+        rec = Recorder()
+        live.append(rec)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_cpu_window, window, sampler, cpu_marks)
+            nursery.start_soon(tick)
             await scenario.run_part(plan, parts[0], rec)
-            merged.merge(rec)
-            live.clear()
-            client_cpu = cpu_marks.get("c1", self_cpu()) - cpu_marks.get("c0", self_cpu())
-        else:
-            results: list[dict[str, Any]] = [None] * processes  # type: ignore[list-item]
-
-            async def child(i: int) -> None:
-                payload = msgspec.msgpack.encode(
-                    {"scenario": scenario.name, "plan": plan, "part": _part_wire(parts[i])}
-                )
-                done = await trio.run_process(
-                    [sys.executable, "-m", "bench.worker"],
-                    stdin=payload,
-                    capture_stdout=True,
-                    capture_stderr=True,
-                    check=False,
-                )
-                if done.returncode != 0:
-                    raise RuntimeError(
-                        f"load process {i} failed:\n{done.stderr.decode(errors='replace')[-3000:]}"
-                    )
-                results[i] = msgspec.msgpack.decode(done.stdout)
-
-            async with trio.open_nursery() as children:
-                for i in range(processes):
-                    children.start_soon(child, i)
-            for result in results:
-                merged.merge(recorder_from_wire(result["ops"]))
-                client_cpu += result["cpu"]
-            client_cpu += cpu_marks.get("c1", 0.0) - cpu_marks.get("c0", 0.0)
+        merged.merge(rec)
+        live.clear()
+        client_cpu = cpu_marks.get("c1", self_cpu()) - cpu_marks.get("c0", self_cpu())
+    else:
+        async with _Workers(scenario.name, plan, parts) as workers:
+            open_window()
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_cpu_window, window, sampler, cpu_marks)
+                nursery.start_soon(tick)
+                results = await workers.go(window)
+        for result in results:
+            merged.merge(recorder_from_wire(result["ops"]))
+            client_cpu += result["cpu"]
+        client_cpu += cpu_marks.get("c1", 0.0) - cpu_marks.get("c0", 0.0)
     cpu = sampler.result()
+    client_cpu = max(0.0, client_cpu - sampler.own_cpu)
     cpu["client"] = 100.0 * client_cpu / max(window.end - window.measure, 1e-9)
     if cpu.get("busy") is not None:
         # busy time outside the three groups: other processes, kernel softirq for loopback TCP
         cpu["other"] = max(0.0, cpu["busy"] - cpu["client"] - (cpu.get("server") or 0) - (cpu.get("pg") or 0))
     return RunResult(merged, window.end - window.measure, cpu, client_cpu)
+
+
+class _Workers:
+    """Load processes (``python -m bench.worker``): started and ready (imports done) before the window is set.
+
+    Protocol on the pipes: the parent writes a 4-byte length and the msgpack job; the worker answers one
+    byte when it is ready, then reads the window (3 doubles), runs, and writes its msgpack result.
+    """
+
+    def __init__(self, name: str, plan: dict[str, Any], parts: list[Part]) -> None:
+        self.jobs = [
+            msgspec.msgpack.encode({"scenario": name, "plan": plan, "part": _part_wire(p)}) for p in parts
+        ]
+        self.procs: list[trio.Process] = []
+
+    async def __aenter__(self) -> _Workers:
+        for job in self.jobs:
+            proc = await trio.lowlevel.open_process(
+                [sys.executable, "-m", "bench.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            )
+            self.procs.append(proc)
+            assert proc.stdin is not None
+            await proc.stdin.send_all(struct.pack("<I", len(job)) + job)
+        for i, proc in enumerate(self.procs):
+            assert proc.stdout is not None
+            if await proc.stdout.receive_some(1) != b"R":
+                raise RuntimeError(f"load process {i} did not start (exit code {await proc.wait()})")
+        return self
+
+    async def go(self, window: Window) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = [{} for _ in self.procs]
+
+        async def collect(i: int, proc: trio.Process) -> None:
+            assert proc.stdin is not None
+            assert proc.stdout is not None
+            await proc.stdin.send_all(struct.pack("<3d", window.start, window.measure, window.end))
+            data = bytearray()
+            while chunk := await proc.stdout.receive_some(1 << 16):
+                data += chunk
+            if await proc.wait() != 0:
+                raise RuntimeError(f"load process {i} failed with exit code {proc.returncode}")
+            results[i] = msgspec.msgpack.decode(bytes(data))
+
+        async with trio.open_nursery() as nursery:
+            for i, proc in enumerate(self.procs):
+                nursery.start_soon(collect, i, proc)
+        return results
+
+    async def __aexit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            if proc.returncode is None:
+                proc.kill()
+                with trio.CancelScope(shield=True):
+                    await proc.wait()
 
 
 def _part_wire(part: Part) -> dict[str, Any]:
