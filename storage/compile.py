@@ -362,9 +362,8 @@ def _unnest_column(sql_type: str, value: str) -> str:
     return value
 
 
-def compile_write(schema: str, write: Write) -> tuple[str, list[Any]]:
-    """One statement that changes rows, logs their events, and answers their JSON."""
-    ctx = _Ctx(schema)
+def _changes(ctx: _Ctx, write: Write) -> str:
+    """``WITH _changed AS (…), _events AS (…)``: the change and its event rows; ``_changed`` holds the rows."""
     table = ctx.table(write.table)
     ids = write.ids
     match write:
@@ -383,23 +382,88 @@ def compile_write(schema: str, write: Write) -> tuple[str, list[Any]]:
             source = (f"INSERT INTO {table} ({cols}) SELECT {', '.join(selects)} "
                       f"FROM unnest({', '.join(arrays)}) AS {u}({', '.join(names)}) RETURNING *")
             events = _event_insert(ctx, "_changed", "created", write.object_name, write.record)
-            sql = f"WITH _changed AS ({source}), _events AS ({events}) {_answer(ctx, '_changed', write.node, ids, write.single)}"
+            return f"WITH _changed AS ({source}), _events AS ({events})"
         case UpdateRows():
             o = ctx.alias()
             sets = [f"{ident(c)} = {ctx.param(v, t)}" for c, t, v in write.sets]
             alive = {"updated": "IS NULL", "deleted": "IS NULL", "restored": "IS NOT NULL"}[write.event]
             sets.append({"updated": '"updatedAt" = now()', "deleted": '"deletedAt" = now()',
                          "restored": '"deletedAt" = NULL'}[write.event])
-            old = (f"SELECT * FROM {table} {o} WHERE {o}.id = ANY({ctx.param(ids, 'uuid[]')}) AND {o}.\"deletedAt\" {alive} "
-                   f"ORDER BY {o}.id FOR UPDATE")
+            old = (f"SELECT * FROM {table} {o} WHERE {o}.id = ANY({ctx.param(ids, 'uuid[]')}) "
+                   f'AND {o}."deletedAt" {alive} ORDER BY {o}.id FOR UPDATE')
             t = ctx.alias()
-            changed = (f"UPDATE {table} {t} SET {', '.join(sets)} FROM _old WHERE {t}.id = _old.id RETURNING {t}.*")
+            changed = f"UPDATE {table} {t} SET {', '.join(sets)} FROM _old WHERE {t}.id = _old.id RETURNING {t}.*"
             events = _event_insert(ctx, "_changed", write.event, write.object_name, write.record,
                                    before="_old" if write.event == "updated" else None)
-            sql = (f"WITH _old AS ({old}), _changed AS ({changed}), _events AS ({events}) "
-                   f"{_answer(ctx, '_changed', write.node, ids, write.single)}")
+            return f"WITH _old AS ({old}), _changed AS ({changed}), _events AS ({events})"
         case DestroyRows():
             source = f"DELETE FROM {table} WHERE id = ANY({ctx.param(ids, 'uuid[]')}) RETURNING *"
             events = _event_insert(ctx, "_changed", "destroyed", write.object_name, write.record)
-            sql = f"WITH _changed AS ({source}), _events AS ({events}) {_answer(ctx, '_changed', write.node, ids, write.single)}"
-    return sql, ctx.q.params
+            return f"WITH _changed AS ({source}), _events AS ({events})"
+    raise AssertionError(f"unknown write {write!r}")
+
+
+def compile_write(schema: str, write: Write) -> tuple[str, list[Any]]:
+    """One statement that changes rows, logs their events, and answers their JSON.
+
+    The answer is built from the rows the statement returns; relations in it are read as they were
+    before the statement (see ``compile_write_statements``).
+    """
+    ctx = _Ctx(schema)
+    changes = _changes(ctx, write)
+    return f"{changes} {_answer(ctx, '_changed', write.node, write.ids, write.single)}", ctx.q.params
+
+
+_WRITTEN = "'twenty.written_ids'"  # a transaction-local setting: the ids the last change touched
+
+
+def compile_write_statements(schema: str, write: Write) -> list[tuple[str, list[Any]]]:
+    """Statements, run in order in one transaction, that change rows, log their events and answer their JSON.
+
+    The last statement answers. One statement where it can be: a statement does not see its own
+    changes, so when the answer's relations lead back to the written table (``updateCompany { people
+    { edges { node { company { name } } } } }``) one statement would answer the old values. Then the
+    change records the ids it touched in a transaction-local setting, and a second statement answers
+    from the table as changed. Destroyed rows are gone: they are always answered as they were.
+    """
+    if write.node is None or isinstance(write, DestroyRows) or not _revisits(write.node, write.table):
+        return [compile_write(schema, write)]
+    ctx = _Ctx(schema)
+    change = (f"{_changes(ctx, write)} SELECT set_config({_WRITTEN}, coalesce(array_agg(id)::text, '{{}}'), true) "
+              "FROM _changed")
+    answer_ctx = _Ctx(schema)
+    t = answer_ctx.alias()
+    source = (f"(SELECT * FROM {answer_ctx.table(write.table)} {t} "
+              f"WHERE {t}.id = ANY(coalesce(current_setting({_WRITTEN}, true), '{{}}')::uuid[]))")
+    answer = _answer(answer_ctx, source, write.node, write.ids, write.single)
+    return [(change, ctx.q.params), (answer, answer_ctx.q.params)]
+
+
+def _revisits(node: NodeSel, table: str) -> bool:
+    """Whether answering ``node`` reads ``table`` through a relation (a record, a connection or a filter)."""
+    for f in node.fields:
+        match f:
+            case CompositeOut(node=sub):
+                if _revisits(sub, table):
+                    return True
+            case ObjectOut():
+                if f.table == table or _revisits(f.node, table):
+                    return True
+            case ConnectionOut(connection=conn):
+                if conn.table == table or _filter_reads(conn.filter, table):
+                    return True
+                for _key, kind, sel in conn.parts:
+                    if kind == "edges" and any(ek == "node" and _revisits(es, table) for _, ek, es in sel.fields):
+                        return True
+    return False
+
+
+def _filter_reads(flt: Filter, table: str) -> bool:
+    match flt:
+        case And(items=items) | Or(items=items):
+            return any(_filter_reads(i, table) for i in items)
+        case Not(item=item):
+            return _filter_reads(item, table)
+        case Related(table=related, filter=inner):
+            return related == table or _filter_reads(inner, table)
+    return False

@@ -14,7 +14,7 @@ import msgspec
 from graphql import ExecutionResult, FieldNode, GraphQLObjectType, OperationType, SelectionSetNode, execute
 from graphql.execution.values import get_argument_values
 
-from twenty_storage.compile import compile_reads, compile_write
+from twenty_storage.compile import compile_reads, compile_write_statements
 
 from ..auth import Principal
 from ..errors import NotFoundError, TwentyError
@@ -133,9 +133,9 @@ async def _mutate(registry: Registry, principal: Principal, model: WorkspaceMode
             else:
                 ids = [args["id"]] if single else list(args["ids"])
                 write = plan_state_change(obj, ids, verb, node, record, single=single)
-            sql, params = compile_write(model.metadata.schema_name, write)
-            rows = await registry.call(principal.workspace_id, RunWrite(statements=[(sql, params)]))
-            value = rows[0][0][0] if rows and rows[0] else None
+            statements = compile_write_statements(model.metadata.schema_name, write)
+            rows = await registry.call(principal.workspace_id, RunWrite(statements=statements))
+            value = rows[-1][0][0] if rows and rows[-1] else None  # the last statement answers
             if value is None:
                 if single:
                     raise NotFoundError(f"{obj.label_singular} not found")
