@@ -65,4 +65,5 @@ def register(app: QuartTrio, services: Services) -> None:
 
     @app.delete("/rest/<plural>/<record_id>")
     async def delete_record(plural: str, record_id: str) -> Response:
-        return json_response(await rest.delete_record(registry, await principal(), plural, record_id))
+        return json_response(await rest.delete_record(registry, await principal(), plural, record_id,
+                                                      request.query_string))

@@ -165,3 +165,14 @@ async def test_repeated_reads_see_new_writes(client: httpx.AsyncClient, account:
     await call(client, account, "DELETE", one)
     await error(client, account, "GET", one, status=404, code="NOT_FOUND")
     assert (await call(client, account, "GET", url))["data"] == []
+
+
+async def test_delete_for_good_with_soft_delete_false(client: httpx.AsyncClient, account: Account) -> None:
+    gone, kept = await batch(client, account, "companies", [{"name": "Gone"}, {"name": "Kept"}])
+    answer = await call(client, account, "DELETE", f"/rest/companies/{gone['id']}?soft_delete=false")
+    assert answer == {"data": {"id": gone["id"], "deleted": True}}
+    await call(client, account, "DELETE", f"/rest/companies/{kept['id']}?soft_delete=true")
+    deleted = await call(client, account, "GET", "/rest/companies?filter[deletedAt][is]=NOT_NULL")
+    assert [c["name"] for c in deleted["data"]] == ["Kept"]
+    await error(client, account, "DELETE", f"/rest/companies/{kept['id']}?soft_delete=maybe", status=400,
+                code="VALIDATION_ERROR")

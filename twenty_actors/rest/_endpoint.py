@@ -20,7 +20,7 @@ from ..metadata.model import WorkspaceModel
 from ..workspace.messages import RunRead, RunWrite
 from ._body import check_record, check_records, decode_json
 from ._grammar import decode_query
-from ._query import check_id, parse_depth, parse_list_query
+from ._query import check_id, parse_depth, parse_list_query, parse_soft_delete
 from ._records import RestCache, rest_cache
 
 if TYPE_CHECKING:
@@ -133,11 +133,17 @@ async def update_record(registry: Registry, principal: Principal, plural: str, r
     return b'{"data":' + value.encode() + b"}"
 
 
-async def delete_record(registry: Registry, principal: Principal, plural: str, raw_id: str) -> dict[str, Any]:
-    """``DELETE /rest/{plural}/{id}``: soft delete; ``{"data": {"id", "deleted": true}}``."""
+async def delete_record(registry: Registry, principal: Principal, plural: str, raw_id: str,
+                        query_string: bytes = b"") -> dict[str, Any]:
+    """``DELETE /rest/{plural}/{id}``: ``{"data": {"id", "deleted": true}}``.
+
+    The delete is soft (``deletedAt`` is set; ``filter[deletedAt][is]=NOT_NULL`` still lists the
+    record); ``?soft_delete=false`` removes it for good, as Twenty's REST API allows.
+    """
     t = await _target(registry, principal, plural)
     record_id = check_id(raw_id)
-    write = plan_state_change(t.obj, [record_id], "delete", _ID_ONLY, t.events(), single=True)
+    verb = "destroy" if not parse_soft_delete(decode_query(query_string)) else "delete"
+    write = plan_state_change(t.obj, [record_id], verb, _ID_ONLY, t.events(), single=True)
     if await _write(registry, principal, write, t.schema) is None:
         raise NotFoundError(f"{t.obj.label_singular} {record_id} not found")
     return {"data": {"id": record_id, "deleted": True}}

@@ -67,6 +67,17 @@ def parse_depth(pairs: list[tuple[str, str]]) -> int:
     return depth
 
 
+def parse_soft_delete(pairs: list[tuple[str, str]]) -> bool:
+    """``soft_delete``: true (the default) keeps the row with ``deletedAt`` set; false destroys it."""
+    soft = True
+    for key, value in pairs:
+        if key == "soft_delete":
+            if value.lower() not in ("true", "false"):
+                raise invalid("soft_delete", "must be true or false")
+            soft = value.lower() == "true"
+    return soft
+
+
 def _depth(pairs: list[tuple[str, str]], details: list[dict[str, str]]) -> int:
     depth = 0
     for key, value in pairs:

@@ -249,6 +249,9 @@ def _shared_components() -> dict[str, Any]:
                   "0: the records' own fields; 1: also their to-one related records and arrays of their "
                   f"to-many related records (at most {EMBEDDED_LIMIT} each)",
                   "schema": {"type": "integer", "enum": [0, 1], "default": 0}},
+        "soft_delete": {"name": "soft_delete", "in": "query", "description":
+                        "true (default): set deletedAt, the record stays listable with a deletedAt filter; "
+                        "false: remove the record for good", "schema": {"type": "boolean", "default": True}},
         "id": {"name": "id", "in": "path", "required": True, "description": "The record's id",
                "schema": {"type": "string", "format": "uuid"}},
     }
@@ -299,7 +302,7 @@ def _paths(obj: Object) -> dict[str, Any]:
                       "responses": {"200": _json(one, f"The updated {obj.label_singular}"),
                                     **_errors(*body_errors)}},
             "delete": {"operationId": f"deleteOne{single}", "summary": f"Delete a {obj.label_singular} (soft)",
-                       "tags": tags, "responses": {"200": _json(_ref("Deleted"), "The record was soft-deleted"),
+                       "tags": tags, "parameters": [_ref("soft_delete", "parameters")], "responses": {"200": _json(_ref("Deleted"), "The record was soft-deleted"),
                                                    **_errors("NotFound")}},
         },
         f"/batch/{obj.name_plural}": {
