@@ -134,3 +134,12 @@ async def retry_delivery(db: Database, workspace_id: uuid.UUID, delivery_id: uui
                updated_at = now()
             WHERE id = $1 AND workspace_id = $2 AND status = 'failed' RETURNING {_DELIVERY_COLUMNS}""",
         delivery_id, workspace_id)
+
+
+async def next_due_in(db: Database) -> float | None:
+    """Seconds until the next pending delivery (or expiring lease) is due; None when there is none."""
+    value = await db.fetchval(
+        """SELECT extract(epoch FROM min(CASE WHEN status = 'pending' THEN next_attempt_at ELSE lease_until END)
+                                   - now())
+           FROM core.webhook_delivery WHERE status IN ('pending', 'sending')""")
+    return None if value is None else max(0.0, float(value))

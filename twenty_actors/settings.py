@@ -27,7 +27,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_timeout_s: float = 5.0
     webhook_max_attempts: int = 6
     webhook_backoff_s: float = 2.0
-    webhook_poll_s: float = 1.0
+    webhook_poll_s: float = 30.0
 
 
 def parse_rate_limits(text: str) -> dict[str, int]:

@@ -17,7 +17,7 @@ from .receiver import open_receiver
 
 async def test_restart_mid_retry_resumes(pg_dsn: str) -> None:
     settings = Settings(database_url=pg_dsn, port=0, secret="restart-" + uuid.uuid4().hex,
-                        webhook_allow_private=True, webhook_backoff_s=1.0, webhook_poll_s=0.05)
+                        webhook_allow_private=True, webhook_backoff_s=1.0)
     async with open_receiver(statuses=[500]) as receiver:
         async with open_services(settings) as services:
             signup = await services.auth.signup(f"r-{uuid.uuid4().hex[:8]}@example.com", "secret123", "Restart",

@@ -23,7 +23,7 @@ CREATE = """mutation($d: CreateWebhookInput!) { createOneWebhook(data: $d) { id 
 @pytest.fixture
 def settings(pg_dsn: str) -> Settings:
     return Settings(database_url=pg_dsn, port=0, secret="test-" + uuid.uuid4().hex, webhook_allow_private=True,
-                    webhook_backoff_s=0.05, webhook_poll_s=0.05, webhook_timeout_s=10.0, webhook_max_attempts=4,
+                    webhook_backoff_s=0.05, webhook_timeout_s=10.0, webhook_max_attempts=4,
                     rate_limits={"graphql": 100_000, "rest": 100_000, "metadata": 100_000})
 
 

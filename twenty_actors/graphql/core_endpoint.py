@@ -30,12 +30,21 @@ if TYPE_CHECKING:
     from ..registry import Registry
 
 
+_COMPILED_READS = 256  # per workspace and metadata version
+_MAX_CACHED_BODY = 8192
+
+
 async def run_core_request(registry: Registry, principal: Principal, body: bytes) -> tuple[int, bytes]:
     """The HTTP status and body answering one core GraphQL request."""
     handle = await registry.handle(principal.workspace_id)
     assert handle.state is not None
     model: WorkspaceModel = handle.state.metadata
     core = model.core
+    cached = core.compiled_reads.get(body)
+    if cached is not None:
+        core.compiled_reads.move_to_end(body)
+        data = await registry.call(principal.workspace_id, RunRead(sql=cached[0], params=cached[1]))
+        return 200, b'{"data":' + data + b"}"
     try:
         request, document, op = prepare(core.documents, body)
     except RejectedRequest as rejected:
@@ -72,6 +81,10 @@ async def run_core_request(registry: Registry, principal: Principal, body: bytes
         sql, params = compile_reads(model.metadata.schema_name, reads)
         data = await registry.call(principal.workspace_id, RunRead(sql=sql, params=params))
     if not introspection and len(reads) == len(data_keys):
+        if reads and len(body) <= _MAX_CACHED_BODY:
+            core.compiled_reads[body] = (sql, params)
+            if len(core.compiled_reads) > _COMPILED_READS:
+                core.compiled_reads.popitem(last=False)
         return 200, b'{"data":' + data + b"}"
     # introspection and __typename: graphql-core answers those, then the answers are merged in order
     extra = _introspect(core, document, op, request.operation_name, request.variables, set(introspection))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from typing import Any, final
 
 from twenty_storage import metadata_store
@@ -24,6 +25,8 @@ class CoreApi:
         self.documents = DocumentCache(self.schema)
         self.roots = root_fields(metadata)
         self.records: dict[str, NodeSel] = {name: record_node(obj) for name, obj in metadata.objects.items()}
+        # compiled reads by exact request body: a repeated query skips decoding, planning and compiling
+        self.compiled_reads: OrderedDict[bytes, tuple[str, list[Any]]] = OrderedDict()
 
 
 @final

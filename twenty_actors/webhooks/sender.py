@@ -38,7 +38,7 @@ class SenderSettings(msgspec.Struct, frozen=True, kw_only=True):
     concurrency: int = 64
     batch: int = 50
     lease_s: float = 60.0
-    poll_s: float = 1.0
+    poll_s: float = 30.0
     allow_private: bool = False
 
 
@@ -121,6 +121,7 @@ async def run_webhook_sender(db: Database, wakeup: Wakeup, settings: SenderSetti
         async def one(delivery: Any) -> None:
             async with limiter:
                 await _deliver(db, client, settings, delivery)
+            wakeup.set()  # the loop recomputes when the next attempt is due
 
         while True:
             free = int(limiter.available_tokens)
@@ -132,7 +133,13 @@ async def run_webhook_sender(db: Database, wakeup: Wakeup, settings: SenderSetti
                     log.warning("cannot claim webhook deliveries: %s", exc)
             for delivery in claimed:
                 nursery.start_soon(one, delivery)
-            if len(claimed) < settings.batch:
-                await wakeup.wait(settings.poll_s)
-            else:
+            if len(claimed) == settings.batch:
                 await trio.sleep(0)
+                continue
+            # sleep until the next retry is due or an actor made new deliveries; poll_s bounds the
+            # wait so deliveries of other processes (and expired leases) are picked up too
+            try:
+                due = await webhooks.next_due_in(db)
+            except StorageError:
+                due = None
+            await wakeup.wait(settings.poll_s if due is None else min(due + 0.01, settings.poll_s))
