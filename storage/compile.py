@@ -124,10 +124,11 @@ def filter_sql(ctx: _Ctx, flt: Filter, alias: str) -> str:
             return f"(NOT coalesce({filter_sql(ctx, item, alias)}, FALSE))"
         case IsNull(column=column, null=null):
             return f"{_col(alias, column)} IS {'' if null else 'NOT '}NULL"
-        case Related(table=table, local_column=local, filter=inner):
+        case Related(table=table, local_column=local, filter=inner, include_deleted=include_deleted):
             r = ctx.alias()
+            live = "" if include_deleted else f'AND {r}."deletedAt" IS NULL '
             return (f"EXISTS (SELECT 1 FROM {ctx.table(table)} {r} WHERE {r}.id = {_col(alias, local)} "
-                    f'AND {r}."deletedAt" IS NULL AND {filter_sql(ctx, inner, r)})')
+                    f"{live}AND {filter_sql(ctx, inner, r)})")
         case Cmp(column=column, op=op, value=value):
             col = _col(alias, column)
             if op == "in":

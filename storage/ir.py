@@ -93,11 +93,15 @@ class Not(msgspec.Struct, frozen=True):
 
 
 class Related(msgspec.Struct, frozen=True):
-    """A related record (to-one) matches: ``EXISTS (remote WHERE remote.id = local.column AND filter)``."""
+    """A related record (to-one) matches: ``EXISTS (remote WHERE remote.id = local.column AND filter)``.
+
+    Soft-deleted related records do not count, unless ``include_deleted`` (the filter asks about them).
+    """
 
     table: str
     local_column: str
     filter: Filter
+    include_deleted: bool = False
 
 
 Filter = Cmp | IsNull | And | Or | Not | Related

@@ -250,7 +250,12 @@ async def test_ids_full_name_and_relations(client: httpx.AsyncClient, account: A
     # a soft-deleted company does not match
     await ok(client, account, "mutation ($id: ID!) { deleteCompany(id: $id) { id } }", {"id": acme})
     await check("{company: {employees: {gte: 100}}}", [])
-    await check("{company: {deletedAt: {is: NOT_NULL}}}", [])
+    # unless the relation's filter asks about deletedAt; the people themselves stay live ones
+    await ok(client, account, "mutation ($id: ID!) { deletePerson(id: $id) { id } }", {"id": grace})
+    await check("{company: {deletedAt: {is: NOT_NULL}}}", [ada])
+    await check("{company: {deletedAt: {is: NOT_NULL}, employees: {gte: 100}}}", [ada])
+    await check("{deletedAt: {is: NOT_NULL}, company: {deletedAt: {is: NOT_NULL}}}", [grace])
+    await ok(client, account, "mutation ($id: ID!) { restorePerson(id: $id) { id } }", {"id": grace})
 
     # relation filters two levels deep, from opportunities
     opp = "mutation ($d: OpportunityCreateInput!) { createOpportunity(data: $d) { id } }"

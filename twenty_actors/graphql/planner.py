@@ -231,7 +231,8 @@ class Planner:
             rel = field.relation
             assert rel is not None and rel.join_column
             target = self.md.objects[rel.target]
-            return Related(target.table, rel.join_column, self.filter(target, value, top=False))
+            return Related(target.table, rel.join_column, self.filter(target, value, top=False),
+                           include_deleted=_mentions(value, "deletedAt"))
         if field.type in COMPOSITES:
             parts: list[Filter] = []
             for sub, sub_filter in value.items():
@@ -289,8 +290,10 @@ def _comparisons(column: str, value: dict[str, Any], check: Any) -> Filter:
 
 
 def _mentions(where: Any, name: str) -> bool:
+    """Whether a filter asks about the field ``name`` of its own object (through and/or/not, not relations)."""
     if isinstance(where, dict):
-        return any(k == name or _mentions(v, name) for k, v in where.items())
+        return any(k == name or (k in ("and", "or", "not") and _mentions(v, name)) for k, v in where.items()
+                   if v is not None)
     if isinstance(where, list):
         return any(_mentions(v, name) for v in where)
     return False
