@@ -96,6 +96,7 @@ async def test_value_errors(client: httpx.AsyncClient, account: Account, server:
     await bad(CREATE_COMPANY, {"input": {"annualRecurringRevenue": {"currencyCode": "x" * 3000}}},
               "annualRecurringRevenue")
     await bad(CREATE_COMPANY, {"input": {"name": "nul\x00byte"}}, "name")
+    await bad(CREATE_COMPANY, {"input": {"annualRecurringRevenue": {"amountMicros": 1.5}}}, "annualRecurringRevenue")
     await bad(CREATE_COMPANY, {"input": {"id": "not-a-uuid"}}, "id")
     # relation ids: malformed, or pointing at no record of this workspace
     await bad(CREATE_PERSON, {"input": {"companyId": "nope"}}, "companyId")
@@ -113,10 +114,16 @@ async def test_value_errors(client: httpx.AsyncClient, account: Account, server:
     assert body["data"] == {"createCompany": None}
     body = await fails(client, account, "mutation ($d: [CompanyCreateInput!]!) { createCompanies(data: $d) { id } }",
                        {"d": [{"id": NOWHERE}, {"id": NOWHERE}]}, code="BAD_USER_INPUT")
+    await fails(client, account, "{ companies(filter: {annualRecurringRevenue: {amountMicros: {gt: 0.5}}}) "
+                                 "{ totalCount } }", code="BAD_USER_INPUT")
     await unchanged(server, account, *state)
     # what did pass: a domain without a scheme (API.md's "acme.com"), a soft-deleted company's id is still an id
-    await ok(client, account, CREATE_COMPANY, {"input": {"domainName": "acme.com", "linkedinLink": "https://x.co/a b"
-                                                         .replace(" ", "%20")}})
+    await ok(client, account, CREATE_COMPANY, {"input": {
+        "domainName": "acme.com", "linkedinLink": "https://x.co/a%20b",
+        "annualRecurringRevenue": {"amountMicros": 5e10}}})  # a whole number written as a float
+    data = await ok(client, account, "{ companies(filter: {annualRecurringRevenue: {amountMicros: {eq: 5e10}}}) "
+                                     "{ edges { node { annualRecurringRevenue { amountMicros } } } } }")
+    assert data["companies"]["edges"] == [{"node": {"annualRecurringRevenue": {"amountMicros": 50000000000}}}]
 
 
 async def test_limits(client: httpx.AsyncClient, account: Account, server: Server) -> None:

@@ -50,6 +50,15 @@ def check_uuid(value: Any, field: str) -> str:
         raise _invalid(f"{field} must be a UUID, got {str(value)[:64]!r}", field) from None
 
 
+def check_integer(value: Any, field: str) -> int:
+    """``value`` as an int (BigFloat amounts are whole micros), or ValidationError; an integral float is fine."""
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise _invalid(f"{field} must be a whole number, got {value!r}", field)
+        return int(value)
+    return int(value)
+
+
 def sql_type(field: Field) -> str:
     """The SQL type of a single-column field."""
     return system_sql_type(field.name) or SQL_TYPES.get(field.type, "text")
@@ -235,9 +244,12 @@ class Planner:
                            include_deleted=_mentions(value, "deletedAt"))
         if field.type in COMPOSITES:
             parts: list[Filter] = []
+            subtypes = {s: t for s, t, _ in COMPOSITES[field.type]}
             for sub, sub_filter in value.items():
                 if sub_filter is not None:
-                    parts.append(_comparisons(composite_column(name, sub), sub_filter, None))
+                    path = f"{name}.{sub}"
+                    check = (lambda v, path=path: check_integer(v, path)) if subtypes[sub] == "bigint" else None
+                    parts.append(_comparisons(composite_column(name, sub), sub_filter, check))
             return And(parts)
         if field.name == "id" or field.type == "UUID":
             return _comparisons(name, value, lambda v: check_uuid(v, name))

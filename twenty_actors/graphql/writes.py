@@ -11,7 +11,7 @@ from twenty_storage.ir import DestroyRows, InsertRows, NodeSel, ScalarOut, Compo
 from twenty_storage.model import COMPOSITES, Field, Object, composite_column
 
 from ..errors import ValidationError
-from .planner import check_uuid, sql_type
+from .planner import check_integer, check_uuid, sql_type
 
 MAX_TEXT = 100_000
 MAX_SHORT_TEXT = 2048
@@ -90,6 +90,8 @@ def _columns_of(obj: Object, data: dict[str, Any], *, creating: bool) -> dict[st
             for sub, sub_value in (value or {}).items():
                 if isinstance(sub_value, str) and len(sub_value) > MAX_SHORT_TEXT:
                     raise _error(f"{name}.{sub}", f"is longer than {MAX_SHORT_TEXT} characters")
+                if subtypes[sub] == "bigint" and sub_value is not None:
+                    sub_value = check_integer(sub_value, f"{name}.{sub}")
                 out[composite_column(name, sub)] = (subtypes[sub], sub_value)
             if value is None:
                 for sub, sub_type in subtypes.items():
