@@ -159,7 +159,9 @@ def _value(field: Field, value: Any, path: str, details: list[dict[str, str]]) -
         allowed = option_values(field)
         if not isinstance(value, list) or not all(isinstance(v, str) and v in allowed for v in value):
             raise PathError(f"must be an array of {', '.join(allowed)}")
-        return value
+        # compile_write sends MULTI_SELECT values of inserts as jsonb[] elements; asyncpg would read a
+        # list there as another array dimension, but encodes a tuple as one (JSON array) element
+        return tuple(value)
     if kind == "UUID":
         return _uuid(value)
     if kind == "JSON":

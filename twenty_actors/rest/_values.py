@@ -9,6 +9,7 @@ record). Values arrive as text and are parsed by the column's type here, so a ba
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -42,6 +43,7 @@ _KIND_BY_SQL = {"bigint": "integer", "text": "text", "double precision": "number
                 "timestamptz": "datetime", "date": "date", "boolean": "boolean"}
 _MAX_VALUE = 10_000
 _INT64 = 2**63 - 1
+_PLUS_AS_SPACE = re.compile(r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d(?::?\d\d)?)$")
 
 
 class Column(msgspec.Struct, frozen=True, kw_only=True):
@@ -196,6 +198,8 @@ def parse_integer(raw: str) -> int:
 
 def parse_datetime(raw: str) -> datetime:
     """An ISO 8601 timestamp (a date alone means midnight UTC; no zone means UTC)."""
+    # an offset's "+" arrives as a space when the client did not percent-encode it
+    raw = _PLUS_AS_SPACE.sub(r"\1+\2", raw)
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
