@@ -259,6 +259,8 @@ def connection_json(ctx: _Ctx, conn: ConnectionSel, link: tuple[str, str] | None
             where.insert(0, f"{_col(inner, link[0])} = {link[1]}")
         if conn.cursor is not None:
             where.append(keyset_sql(ctx, conn.order, conn.cursor, inner, conn.backward))
+        if conn.bound is not None:  # rows before the bound in the scan direction: after it, scanning back
+            where.append(keyset_sql(ctx, conn.order, conn.bound, inner, not conn.backward))
         limit = ctx.param(conn.limit + 1, "int")
         n = ctx.param(conn.limit, "int")
         rows = (f"(SELECT {page}.*, row_number() OVER (ORDER BY {_order_sql(conn.order, page, conn.backward)}) "
@@ -368,6 +370,8 @@ def _changes(ctx: _Ctx, write: Write) -> str:
     table = ctx.table(write.table)
     ids = write.ids
     match write:
+        case InsertRows() if not write.rows:  # createCompanies(data: []): nothing to insert, nothing to log
+            return f"WITH _changed AS (SELECT * FROM {table} WHERE FALSE)"
         case InsertRows():
             arrays, names, selects = [], [], []
             u = ctx.alias()

@@ -134,6 +134,7 @@ class ConnectionSel(msgspec.Struct, frozen=True):
     limit: int
     backward: bool = False
     cursor: list[Any] | None = None  # sort-key values then id, of the row to start after/before
+    bound: list[Any] | None = None  # the cursor on the other side (before when reading forwards): rows stop there
     parts: list[tuple[str, str, Any]] = msgspec.field(default_factory=list)
     # parts: (key, "edges", EdgeSel) | (key, "pageInfo", [(key, name)]) | (key, "totalCount", None)
     #        | (key, "const", str)

@@ -151,6 +151,32 @@ async def test_walking_pages_yields_the_sorted_set(client: httpx.AsyncClient, ac
         await trio.to_thread.run_sync(run_walks, client, account, nodes, 30)
 
 
+async def test_windows_between_two_cursors(client: httpx.AsyncClient, account: Account) -> None:
+    mutation = "mutation ($d: [CompanyCreateInput!]!) { createCompanies(data: $d) { id } }"
+    await ok(client, account, mutation, {"d": [{"name": f"n{i}"} for i in range(10)]})
+    query = """query ($first: Int, $last: Int, $after: String, $before: String) {
+      companies(orderBy: {name: AscNullsLast}, first: $first, last: $last, after: $after, before: $before) {
+        edges { cursor node { name } } pageInfo { hasNextPage hasPreviousPage } } }"""
+    every = (await ok(client, account, query, {}))["companies"]["edges"]
+    cursors = [e["cursor"] for e in every]
+
+    async def window(**variables: Any) -> list[str]:
+        data = (await ok(client, account, query, variables))["companies"]
+        return [e["node"]["name"] for e in data["edges"]]
+
+    assert await window(after=cursors[1], before=cursors[6]) == ["n2", "n3", "n4", "n5"]
+    assert await window(first=2, after=cursors[1], before=cursors[6]) == ["n2", "n3"]
+    assert await window(last=2, after=cursors[1], before=cursors[6]) == ["n4", "n5"]
+    assert await window(first=3, before=cursors[6]) == ["n0", "n1", "n2"]
+    assert await window(last=3, after=cursors[6]) == ["n7", "n8", "n9"]
+    assert await window(before=cursors[3]) == ["n0", "n1", "n2"]
+    assert await window(after=cursors[6], before=cursors[1]) == []
+    await fails(client, account, query, {"first": 1, "last": 1}, code="BAD_USER_INPUT")
+    await fails(client, account, query, {"first": 1, "before": "x"}, code="BAD_USER_INPUT")
+    # empty batches are fine too
+    assert (await ok(client, account, mutation, {"d": []})) == {"createCompanies": []}
+
+
 async def test_cursor_errors(client: httpx.AsyncClient, account: Account) -> None:
     await create_all(client, account, random_companies(random.Random(1), 5))
     page = (await ok(client, account, QUERY, {"first": 2, "orderBy": [{"name": "Asc"}]}))["companies"]

@@ -135,23 +135,16 @@ class Planner:
         for name, value in (("first", first), ("last", last)):
             if value is not None and not 0 <= value <= MAX_PAGE_SIZE:
                 raise _invalid(f"{name} must be between 0 and {MAX_PAGE_SIZE}", name)
-        backward = last is not None or (before is not None and first is None)
+        if first is not None and last is not None:
+            raise _invalid("first and last cannot be combined", "last")
+        # last, or before alone, reads backwards from the end; the other cursor (if any) bounds the scan
+        backward = last is not None or (before is not None and first is None and after is None)
         limit = (last if backward else first)
         if limit is None:
             limit = DEFAULT_PAGE_SIZE
         order = self.order(obj, args.get("orderBy"))
-        cursor_text = before if backward else after
-        cursor = None
-        if cursor_text is not None:
-            try:
-                cursor = decode_cursor(cursor_text)
-            except ValueError:
-                raise _invalid("Invalid cursor", "before" if backward else "after") from None
-            try:
-                check_cursor(order, cursor)
-            except ValueError:
-                raise _invalid("The cursor does not belong to this ordering",
-                               "before" if backward else "after") from None
+        cursor = _cursor(order, before if backward else after, "before" if backward else "after")
+        bound = _cursor(order, after if backward else before, "after" if backward else "before")
         parts: list[tuple[str, str, Any]] = []
         name = pascal(obj.name_singular)
         for key, part_nodes in subfields(self.op, nodes).items():
@@ -175,7 +168,8 @@ class Planner:
             else:
                 parts.append((key, "const", f"{name}Connection"))
         return ConnectionSel(table=obj.table, filter=self.filter(obj, args.get("filter")), order=order, limit=limit,
-                             backward=backward, cursor=cursor, parts=parts, has_cursor=cursor is not None)
+                             backward=backward, cursor=cursor, bound=bound, parts=parts,
+                             has_cursor=cursor is not None)
 
     def find_one(self, obj: Object, nodes: list[FieldNode], args: dict[str, Any]) -> FindOne:
         """The first record matching the filter."""
@@ -274,6 +268,21 @@ class Planner:
                     parts.append(Cmp(name, "like", operand))  # compared to the JSON text
             return And(parts)
         return _comparisons(name, value, None)
+
+
+def _cursor(order: list[OrderKey], text: str | None, argument: str) -> list[Any] | None:
+    """The sort-key values of a cursor argument, checked against the ordering."""
+    if text is None:
+        return None
+    try:
+        values = decode_cursor(text)
+    except ValueError:
+        raise _invalid("Invalid cursor", argument) from None
+    try:
+        check_cursor(order, values)
+    except ValueError:
+        raise _invalid("The cursor does not belong to this ordering", argument) from None
+    return values
 
 
 def _key(column: str, direction: str, sql: str) -> OrderKey:
