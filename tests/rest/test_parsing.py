@@ -86,11 +86,16 @@ def test_pages_and_orders() -> None:
 _FIELDS = ["name", "employees", "industry", "idealCustomerProfile", "createdAt", "id", "annualRecurringRevenue.amountMicros",
            "domainName", "accountOwner", "people.id"]
 _OPS = ["eq", "neq", "in", "is", "gt", "gte", "lt", "lte", "like", "ilike", "startsWith", "endsWith", "bogus"]
-_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+_MARK = "QZX"  # every generated text starts with it: it must never show up in SQL text
+_values = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20).map(lambda t: _MARK + t),
+    st.sampled_from(["100", "-2.5", "true", "2024-01-01", "2024-01-01T10:00:00Z", "NULL", "NOT_NULL",
+                     str(uuid.UUID(int=7)), "a,b", "[1,2]"]),
+)
 
 
-@settings(max_examples=150, deadline=None)
-@given(conditions=st.lists(st.tuples(st.sampled_from(_FIELDS), st.sampled_from(_OPS), _text), max_size=5),
+@settings(max_examples=100, deadline=None)
+@given(conditions=st.lists(st.tuples(st.sampled_from(_FIELDS), st.sampled_from(_OPS), _values), max_size=5),
        order=st.lists(st.sampled_from(["name", "employees", "createdAt"]), max_size=3))
 def test_planned_sql_binds_every_value(conditions: list[tuple[str, str, str]], order: list[str]) -> None:
     """Whatever the query, user text never reaches SQL text, and placeholders match parameters."""
@@ -99,13 +104,12 @@ def test_planned_sql_binds_every_value(conditions: list[tuple[str, str, str]], o
     try:
         plan = parse_list_query(MD, COMPANY, pairs)
     except ValidationError as exc:
-        assert exc.details and all(d["field"] and d["message"] for d in exc.details)
+        assert exc.details
+        assert all(d["field"] and d["message"] for d in exc.details)
         return
     page = RestList(table="company", filter=plan.filter, order=plan.order, limit=plan.limit, offset=plan.offset,
                     record=record_selection(MD, COMPANY, 1))
     sql, params = compile_rest_list(MD.schema_name, page)
-    for _, _, value in conditions:
-        if not (value.isascii() and value.replace("_", "").isalnum()):  # plain words may be SQL keywords
-            assert value not in sql
+    assert _MARK not in sql
     placeholders = {int(p) for p in re.findall(r"\$(\d+)", sql)}
     assert placeholders == set(range(1, len(params) + 1))
