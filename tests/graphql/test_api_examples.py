@@ -401,7 +401,7 @@ query GetCompanies {
 
 def is_uuid(value: Any) -> bool:
     try:
-        return str(uuid.UUID(value)) == value
+        return str(uuid.UUID(value)) == str(value)
     except (TypeError, ValueError):
         return False
 

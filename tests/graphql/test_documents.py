@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from ..conftest import Account
-from .conftest import create_companies, fails, ok
+from ..conftest import Account, Server
+from .conftest import create_companies, events, fails, ok
 
 
 async def test_aliases_fragments_directives_typename(client: httpx.AsyncClient, account: Account) -> None:
@@ -89,7 +89,8 @@ async def test_mutations_in_order_with_nested_answers(client: httpx.AsyncClient,
         "edges": [{"node": {"city": "Oslo"}}, {"node": {"city": "Paris"}}], "totalCount": 2}}
 
 
-async def test_mutation_answers_show_the_change_everywhere(client: httpx.AsyncClient, account: Account) -> None:
+async def test_mutation_answers_show_the_change_everywhere(client: httpx.AsyncClient, account: Account,
+                                                           server: Server) -> None:
     # relations in a mutation's answer that lead back to the changed records show them as changed
     [acme] = await create_companies(client, account, [{"name": "acme"}])
     await ok(client, account, 'mutation ($c: ID!) { createPeople(data: [{city: "a", companyId: $c}]) { id } }',
@@ -122,6 +123,10 @@ async def test_mutation_answers_show_the_change_everywhere(client: httpx.AsyncCl
     }""", {"ids": ["00000000-0000-4000-8000-000000000000", acme]})
     assert data["updateCompanies"] == [{"id": acme, "people": {"edges": [
         {"node": {"company": {"employees": 3}}}] * 3}}]
+    # answering in a second statement logs nothing more: one event per changed record
+    assert [e["event"] for e in await events(server, account)] == [
+        "company.created", "person.created", "company.updated", "person.created", "person.created",
+        "company.deleted", "company.restored", "company.updated"]
 
 
 async def test_errors_of_one_root_field_leave_the_others(client: httpx.AsyncClient, account: Account) -> None:

@@ -19,7 +19,8 @@ MAX_BATCH = 500
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # a web address with or without its scheme ("acme.com", as API.md writes domain names): a host that has a
 # dot (or is localhost), an optional port, then anything but whitespace; only http(s) schemes
-_URL = re.compile(r"^(?:https?://)?(?:[^\s/?#@:]+\.[^\s/?#@:]+|localhost)(?::\d{1,5})?(?:[/?#]\S*)?$", re.IGNORECASE)
+_URL = re.compile(r"^(?:https?://)?(?:[^\s/?#@:]+\.[^\s/?#@:]+|localhost)(?::\d{1,5})?(?:[/?#]\S*)?$",
+                  re.IGNORECASE)
 _READ_ONLY = ("id", "createdAt", "updatedAt", "deletedAt")
 
 
