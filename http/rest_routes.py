@@ -41,7 +41,8 @@ def register(app: QuartTrio, services: Services) -> None:
 
     @app.get("/rest/<plural>")
     async def list_records(plural: str) -> Response:
-        return bytes_response(await rest.list_records(registry, await principal(), plural, request.query_string))
+        who = await principal()
+        return bytes_response(await rest.list_records(registry, who, plural, request.query_string))
 
     @app.post("/rest/<plural>")
     async def create_record(plural: str) -> Response:
@@ -61,7 +62,8 @@ def register(app: QuartTrio, services: Services) -> None:
     @app.route("/rest/<plural>/<record_id>", methods=["PATCH", "PUT"])
     async def update_record(plural: str, record_id: str) -> Response:
         who = await principal()
-        return bytes_response(await rest.update_record(registry, who, plural, record_id, await read_json_body()))
+        body = await read_json_body()
+        return bytes_response(await rest.update_record(registry, who, plural, record_id, body))
 
     @app.delete("/rest/<plural>/<record_id>")
     async def delete_record(plural: str, record_id: str) -> Response:

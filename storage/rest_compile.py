@@ -37,7 +37,10 @@ class ToOne(msgspec.Struct, frozen=True):
 
 
 class ToMany(msgspec.Struct, frozen=True):
-    """Related records as a JSON array (at most ``limit``, oldest first): ``remote.remote_column = local.local_column``."""
+    """Related records as a JSON array, oldest first, at most ``limit``.
+
+    The link is ``remote.remote_column = local.local_column``.
+    """
 
     key: str
     table: str
@@ -85,13 +88,15 @@ def record_json(ctx: _Ctx, sel: RecordSel, alias: str) -> str:
                 pairs.append((key, node_json(ctx, sub, alias)))
             case ToOne():
                 inner = ctx.alias()
-                pairs.append((f.key, f"(SELECT {node_json(ctx, f.node, inner)} FROM {ctx.table(f.table)} {inner} "
+                record = node_json(ctx, f.node, inner)
+                pairs.append((f.key, f"(SELECT {record} FROM {ctx.table(f.table)} {inner} "
                                      f"WHERE {_col(inner, f.remote_column)} = {_col(alias, f.local_column)} "
                                      f'AND {inner}."deletedAt" IS NULL LIMIT 1)'))
             case ToMany():
                 inner, rows = ctx.alias(), ctx.alias()
                 order = f'{rows}."createdAt" ASC, {rows}.id ASC'
-                pairs.append((f.key, f"(SELECT coalesce(json_agg({node_json(ctx, f.node, rows)} ORDER BY {order}), "
+                record = node_json(ctx, f.node, rows)
+                pairs.append((f.key, f"(SELECT coalesce(json_agg({record} ORDER BY {order}), "
                                      f"'[]'::json) FROM (SELECT {inner}.* FROM {ctx.table(f.table)} {inner} "
                                      f"WHERE {_col(inner, f.remote_column)} = {_col(alias, f.local_column)} "
                                      f'AND {inner}."deletedAt" IS NULL '
@@ -115,7 +120,8 @@ def compile_rest_list(schema: str, page: RestList) -> tuple[str, list[Any]]:
     offset = ctx.param(page.offset, "bigint")
     fetch = ctx.param(page.limit + 1, "int")
     size = ctx.param(page.limit, "int")
-    rows = (f"(SELECT {scan}.*, row_number() OVER (ORDER BY {_order_sql(page.order, scan, page.backward)}) AS _rn "
+    numbering = _order_sql(page.order, scan, page.backward)
+    rows = (f"(SELECT {scan}.*, row_number() OVER (ORDER BY {numbering}) AS _rn "
             f"FROM (SELECT {inner}.* FROM {table} {inner} WHERE {' AND '.join(where)} "
             f"ORDER BY {_order_sql(page.order, inner, page.backward)} OFFSET {offset} LIMIT {fetch}) {scan})")
     r = ctx.alias()

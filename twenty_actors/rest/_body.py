@@ -43,16 +43,18 @@ def check_record(obj: Object, data: Any, *, creating: bool, prefix: str = "") ->
     return out
 
 
+def _body_error(message: str) -> ValidationError:
+    return ValidationError("Validation failed", details=[{"field": "body", "message": message}])
+
+
 def check_records(obj: Object, data: Any, *, max_items: int) -> list[dict[str, Any]]:
     """A batch body: a non-empty JSON array of records to create."""
     if not isinstance(data, list):
-        raise ValidationError("Validation failed",
-                              details=[{"field": "body", "message": "a batch body must be a JSON array of records"}])
+        raise _body_error("a batch body must be a JSON array of records")
     if not data:
-        raise ValidationError("Validation failed", details=[{"field": "body", "message": "the array is empty"}])
+        raise _body_error("the array is empty")
     if len(data) > max_items:
-        raise ValidationError("Validation failed",
-                              details=[{"field": "body", "message": f"at most {max_items} records per batch"}])
+        raise _body_error(f"at most {max_items} records per batch")
     details: list[dict[str, str]] = []
     out = [_check(obj, item, creating=True, prefix=f"{i}.", details=details) for i, item in enumerate(data)]
     if details:
@@ -85,7 +87,8 @@ def _check(obj: Object, data: Any, *, creating: bool, prefix: str,
                 raise PathError("is read-only")
             if field.type == "RELATION":
                 rel = field.relation
-                hint = f"; set {rel.join_column} instead" if rel and rel.join_column and field.columns() else ""
+                writable = rel is not None and rel.join_column and field.columns()
+                hint = f"; set {rel.join_column} instead" if rel is not None and writable else ""
                 raise PathError(f"is a relation and cannot be written here{hint}")
             out[name] = _value(field, value, path, details)
         except PathError as exc:

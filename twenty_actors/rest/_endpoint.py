@@ -121,8 +121,9 @@ async def create_records(registry: Registry, principal: Principal, plural: str, 
     return b'{"data":' + (value or "[]").encode() + b"}"
 
 
-async def update_record(registry: Registry, principal: Principal, plural: str, raw_id: str, body: bytes) -> bytes:
-    """``PATCH /rest/{plural}/{id}``: ``{"data": {...}}`` after the change; 404 when there is no such record."""
+async def update_record(registry: Registry, principal: Principal, plural: str, raw_id: str,
+                        body: bytes) -> bytes:
+    """``PATCH /rest/{plural}/{id}``: ``{"data": {...}}`` after the change; 404 without such a record."""
     t = await _target(registry, principal, plural)
     record_id = check_id(raw_id)
     data = check_record(t.obj, decode_json(body), creating=False)

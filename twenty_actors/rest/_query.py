@@ -111,7 +111,8 @@ def parse_list_query(md: Metadata, obj: Object, pairs: list[tuple[str, str]]) ->
                 else:
                     path, op = ".".join(parts[:-1]), parts[-1]
                 if not path:
-                    details.append({"field": key[:100], "message": "name a field, as filter[field][op]=value"})
+                    details.append({"field": key[:100],
+                                    "message": "name a field, as filter[field][op]=value"})
                     continue
                 conditions.append(Cond(path.split("."), op, value, path))
             elif head == "order":
@@ -150,7 +151,8 @@ def parse_list_query(md: Metadata, obj: Object, pairs: list[tuple[str, str]]) ->
     order = _order(md, obj, order_items, details)
     cursor, backward = None, False
     if after is not None and before is not None:
-        details.append({"field": "ending_before", "message": "give starting_after or ending_before, not both"})
+        details.append({"field": "ending_before",
+                        "message": "give starting_after or ending_before, not both"})
     elif after is not None or before is not None:
         backward = before is not None
         name = "ending_before" if backward else "starting_after"
@@ -219,7 +221,8 @@ def _leaf(col: Column, cond: Cond) -> Filter:
     if op not in ALL_OPS:
         raise PathError(f"unknown operator '{op[:32]}' (one of {', '.join(sorted(ALL_OPS))})")
     if op not in col.ops:
-        raise PathError(f"operator '{op}' does not apply to this field (use one of {', '.join(sorted(col.ops))})")
+        allowed = ", ".join(sorted(col.ops))
+        raise PathError(f"operator '{op}' does not apply to this field (use one of {allowed})")
     if op in ("in", "containsAny"):
         items = value if isinstance(value, list) else split_list(value)
         if not items:
@@ -256,7 +259,8 @@ def _order(md: Metadata, obj: Object, items: list[tuple[str, str, str]],
         direction = _DIRECTIONS.get(raw_direction.strip().lower())
         if direction is None:
             details.append({"field": f"order[{source[:100]}]",
-                            "message": f"'{raw_direction[:32]}' is not a direction (asc, desc, AscNullsFirst, "
+                            "message": f"'{raw_direction[:32]}' is not a direction (asc, desc, "
+                                       "AscNullsFirst, "
                                        "AscNullsLast, DescNullsFirst, DescNullsLast)"})
             continue
         try:

@@ -32,7 +32,8 @@ def record_fields(obj: Object) -> NodeSel:
             subs = [ScalarOut(sub, composite_column(field.name, sub)) for sub, _, _ in COMPOSITES[field.type]]
             out.append(CompositeOut(field.name, NodeSel(subs)))
         else:
-            out.append(ScalarOut(field.name, field.name, "timestamp" if field.type == "DATE_TIME" else "plain"))
+            kind = "timestamp" if field.type == "DATE_TIME" else "plain"
+            out.append(ScalarOut(field.name, field.name, kind))
     return NodeSel(out)
 
 

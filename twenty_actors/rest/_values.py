@@ -129,7 +129,7 @@ def resolve(md: Metadata, obj: Object, path: list[str], *, hops: int = 1) -> Col
         if field.columns():  # this side holds the join column: remote.id = local.companyId
             hop = (target.table, rel.join_column)
         else:  # the other side of a one-to-one holds it: not expressible as Related(id = local column)
-            raise PathError(f"'{name}' can only be filtered by id through {rel.join_column} on {target.name_singular}")
+            raise PathError(f"'{name}' can only be filtered from {target.name_singular} ({rel.join_column})")
         return msgspec.structs.replace(inner, hops=(hop, *inner.hops))
     if rest:
         raise PathError(f"'{name}' has no parts")

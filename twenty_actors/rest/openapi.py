@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 OPENAPI_VERSION = "3.0.3"
 _MAX_CACHED = 8  # documents kept per metadata version (one per server URL the clients used)
-_DIRECTIONS = ["asc", "desc", "Asc", "Desc", "AscNullsFirst", "AscNullsLast", "DescNullsFirst", "DescNullsLast"]
+_DIRECTIONS = ["asc", "desc", "Asc", "Desc", "AscNullsFirst", "AscNullsLast", "DescNullsFirst",
+               "DescNullsLast"]
 _READ_ONLY = ("id", "createdAt", "updatedAt", "deletedAt")
 _COMPOSITE_SCHEMAS = {"CURRENCY": "Currency", "FULL_NAME": "FullName"}
 _NULL = {"type": "object", "nullable": True, "enum": [None]}
@@ -99,12 +100,13 @@ def _record_schema(md: Metadata, obj: Object) -> Schema:
                                           "description": f"Id of the related {target.label_singular}"}
             if rel.kind == "ONE_TO_MANY":
                 props[field.name] = {"type": "array", "items": _ref(_pascal(target.name_singular)),
-                                     "description": f"Related {target.label_plural} (only with depth=1; at most "
-                                                    f"{EMBEDDED_LIMIT}, oldest first)"}
+                                     "description": f"Related {target.label_plural} (only with depth=1; "
+                                                    f"at most {EMBEDDED_LIMIT}, oldest first)"}
             elif rel.kind in ("MANY_TO_ONE", "ONE_TO_ONE"):
                 # OpenAPI 3.0 ignores `nullable` beside a $ref: null is spelled as a second choice
                 props[field.name] = {"anyOf": [_ref(_pascal(target.name_singular)), _NULL],
-                                     "description": f"The related {target.label_singular} (only with depth=1)"}
+                                     "description": f"The related {target.label_singular} "
+                                                    "(only with depth=1)"}
             continue
         if field.type in COMPOSITES:
             props[field.name] = _ref(_COMPOSITE_SCHEMAS[field.type])
@@ -136,7 +138,8 @@ def _write_schema(obj: Object, *, create: bool) -> Schema:
         if field.type in COMPOSITES:
             props[field.name] = _nullable(_ref(_COMPOSITE_SCHEMAS[field.type] + "Input"), False)
             continue
-        props[field.name] = _described(_nullable(_scalar_schema(field, for_input=True), field.is_nullable), field)
+        value = _nullable(_scalar_schema(field, for_input=True), field.is_nullable)
+        props[field.name] = _described(value, field)
     schema: Schema = {"type": "object", "properties": props, "additionalProperties": False}
     required = required_fields(obj) if create else []
     if required:
@@ -159,10 +162,12 @@ def _order_parameter(obj: Object) -> Schema:
     direction = {"type": "string", "enum": _DIRECTIONS}
     return {
         "name": "order", "in": "query", "style": "deepObject", "explode": True,
-        "description": "Sort keys in the order given: `order[createdAt]=desc&order[name]=asc`. Directions: asc, "
-                       "desc, AscNullsFirst, AscNullsLast, DescNullsFirst, DescNullsLast. Composite parts use a dot "
-                       "(`order[name.firstName]=asc`). The id is always the last key.",
-        "schema": {"type": "object", "properties": {n: direction for n in names}, "additionalProperties": False},
+        "description": "Sort keys in the order given: `order[createdAt]=desc&order[name]=asc`. "
+                       "Directions: asc, desc, AscNullsFirst, AscNullsLast, DescNullsFirst, "
+                       "DescNullsLast. Composite parts use a dot (`order[name.firstName]=asc`). "
+                       "The id is always the last key.",
+        "schema": {"type": "object", "properties": dict.fromkeys(names, direction),
+                   "additionalProperties": False},
     }
 
 
@@ -196,13 +201,15 @@ def _shared_components() -> dict[str, Any]:
                              "description": "The amount times 1,000,000"},
             "currencyCode": {"type": "string", "nullable": True, "example": "USD"}}},
         "FullName": {"type": "object", "properties": {
-            "firstName": {"type": "string", "nullable": True}, "lastName": {"type": "string", "nullable": True}}},
+            "firstName": {"type": "string", "nullable": True},
+            "lastName": {"type": "string", "nullable": True}}},
         "CurrencyInput": {"type": "object", "additionalProperties": False, "properties": {
             "amountMicros": {"type": "integer", "format": "int64", "nullable": True,
-                             "description": "The amount times 1,000,000 (also accepted as a string of digits)"},
+                             "description": "The amount times 1,000,000 (a string of digits also works)"},
             "currencyCode": {"type": "string", "nullable": True}}},
         "FullNameInput": {"type": "object", "additionalProperties": False, "properties": {
-            "firstName": {"type": "string", "nullable": True}, "lastName": {"type": "string", "nullable": True}}},
+            "firstName": {"type": "string", "nullable": True},
+            "lastName": {"type": "string", "nullable": True}}},
         "Deleted": {"type": "object", "required": ["data"], "properties": {"data": {
             "type": "object", "required": ["id", "deleted"],
             "properties": {"id": {"type": "string", "format": "uuid"}, "deleted": {"type": "boolean"}}}}},
@@ -226,15 +233,17 @@ def _shared_components() -> dict[str, Any]:
         "offset": {"name": "offset", "in": "query", "description": "Records to skip (offset paging)",
                    "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
         "filter": {"name": "filter", "in": "query", "description":
-                   "Twenty's filter syntax: `field[op]:value` items, comma-separated (ANDed), nested with "
-                   "`and(...)`, `or(...)`, `not(...)`; values may be quoted; `in` takes `[a,b]`; `is` takes NULL "
-                   "or NOT_NULL. Example: `employees[gte]:100,or(industry[eq]:Technology,industry[eq]:Finance)`. "
-                   "The bracket syntax works too, as separate parameters: `filter[industry][eq]=Technology&"
-                   "filter[employees][gte]=100&filter[company.id][eq]=<uuid>&filter[name.firstName][eq]=Ada`. "
-                   "Operators: eq, neq, in (comma list), is (NULL|NOT_NULL), gt, gte, lt, lte, like, ilike "
-                   "(% wildcards), startsWith, endsWith, containsAny and isEmptyArray (MULTI_SELECT). Values are "
-                   "parsed by the field's type. Soft-deleted records are left out unless the filter names "
-                   "deletedAt.",
+                   "Twenty's filter syntax: `field[op]:value` items, comma-separated (ANDed), nested "
+                   "with `and(...)`, `or(...)`, `not(...)`; values may be quoted; `in` takes `[a,b]`; `is` "
+                   "takes NULL or NOT_NULL. Example: "
+                   "`employees[gte]:100,or(industry[eq]:Technology,industry[eq]:Finance)`. "
+                   "The bracket syntax works too, as separate parameters: "
+                   "`filter[industry][eq]=Technology&filter[employees][gte]=100&"
+                   "filter[company.id][eq]=<uuid>&filter[name.firstName][eq]=Ada`. "
+                   "Operators: eq, neq, in (comma list), is (NULL|NOT_NULL), gt, gte, lt, lte, like, "
+                   "ilike (% wildcards), startsWith, endsWith, containsAny and isEmptyArray (MULTI_SELECT). "
+                   "Values are parsed by the field's type. Soft-deleted records are left out unless the "
+                   "filter names deletedAt.",
                    "schema": {"type": "string"}},
         "order_by": {"name": "order_by", "in": "query", "description":
                      "Twenty's sort syntax: `createdAt[DescNullsLast],name.firstName[AscNullsFirst]` "
@@ -272,46 +281,54 @@ def _json(schema: Schema, description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _operation(operation_id: str, summary: str, tag: str, responses: dict[str, Any], *,
+               parameters: list[Schema] | None = None, body: Schema | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": operation_id, "summary": summary, "tags": [tag]}
+    if parameters:
+        op["parameters"] = parameters
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    op["responses"] = responses
+    return op
+
+
 def _paths(obj: Object) -> dict[str, Any]:
     single, plural = _pascal(obj.name_singular), _pascal(obj.name_plural)
+    one_label, many_label, tag = obj.label_singular, obj.label_plural, obj.name_plural
     record, create, update = _ref(single), _ref(f"{single}ForCreate"), _ref(f"{single}ForUpdate")
-    tags = [obj.name_plural]
     one = {"type": "object", "required": ["data"], "properties": {"data": record}}
-    many = {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": record}}}
+    many = {"type": "object", "required": ["data"],
+            "properties": {"data": {"type": "array", "items": record}}}
     page = {"type": "object", "required": ["data", "meta"],
             "properties": {"data": {"type": "array", "items": record}, "meta": _ref("PageMeta")}}
     params = [_ref(n, "parameters") for n in ("limit", "offset", "filter", "order_by", "starting_after",
                                                "ending_before", "depth")]
-    body_errors = ("NotFound", "Conflict", "PayloadTooLarge", "UnsupportedMediaType")
+    batch = {"type": "array", "items": create, "minItems": 1, "maxItems": MAX_BATCH}
+    body_errors = _errors("NotFound", "Conflict", "PayloadTooLarge", "UnsupportedMediaType")
     return {
         f"/{obj.name_plural}": {
-            "get": {"operationId": f"findMany{plural}", "summary": f"List {obj.label_plural}", "tags": tags,
-                    "parameters": [*params[:3], _order_parameter(obj), *params[3:]],
-                    "responses": {"200": _json(page, f"A page of {obj.label_plural}"), **_errors("NotFound")}},
-            "post": {"operationId": f"createOne{single}", "summary": f"Create a {obj.label_singular}", "tags": tags,
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": create}}},
-                     "responses": {"201": _json(one, f"The created {obj.label_singular}"), **_errors(*body_errors)}},
+            "get": _operation(f"findMany{plural}", f"List {many_label}", tag,
+                              {"200": _json(page, f"A page of {many_label}"), **_errors("NotFound")},
+                              parameters=[*params[:3], _order_parameter(obj), *params[3:]]),
+            "post": _operation(f"createOne{single}", f"Create a {one_label}", tag,
+                               {"201": _json(one, f"The created {one_label}"), **body_errors}, body=create),
         },
         f"/{obj.name_plural}/{{id}}": {
             "parameters": [_ref("id", "parameters")],
-            "get": {"operationId": f"findOne{single}", "summary": f"Get a {obj.label_singular}", "tags": tags,
-                    "parameters": [_ref("depth", "parameters")],
-                    "responses": {"200": _json(one, f"The {obj.label_singular}"), **_errors("NotFound")}},
-            "patch": {"operationId": f"updateOne{single}", "summary": f"Update a {obj.label_singular}", "tags": tags,
-                      "requestBody": {"required": True, "content": {"application/json": {"schema": update}}},
-                      "responses": {"200": _json(one, f"The updated {obj.label_singular}"),
-                                    **_errors(*body_errors)}},
-            "delete": {"operationId": f"deleteOne{single}", "summary": f"Delete a {obj.label_singular} (soft)",
-                       "tags": tags, "parameters": [_ref("soft_delete", "parameters")], "responses": {"200": _json(_ref("Deleted"), "The record was soft-deleted"),
-                                                   **_errors("NotFound")}},
+            "get": _operation(f"findOne{single}", f"Get a {one_label}", tag,
+                              {"200": _json(one, f"The {one_label}"), **_errors("NotFound")},
+                              parameters=[_ref("depth", "parameters")]),
+            "patch": _operation(f"updateOne{single}", f"Update a {one_label}", tag,
+                                {"200": _json(one, f"The updated {one_label}"), **body_errors}, body=update),
+            "delete": _operation(f"deleteOne{single}", f"Delete a {one_label} (soft by default)", tag,
+                                 {"200": _json(_ref("Deleted"), "The record was deleted"),
+                                  **_errors("NotFound")},
+                                 parameters=[_ref("soft_delete", "parameters")]),
         },
         f"/batch/{obj.name_plural}": {
-            "post": {"operationId": f"createMany{plural}", "summary": f"Create {obj.label_plural} (all or none)",
-                     "tags": tags,
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                         "type": "array", "items": create, "minItems": 1, "maxItems": MAX_BATCH}}}},
-                     "responses": {"201": _json(many, f"The created {obj.label_plural}, in the order given"),
-                                   **_errors(*body_errors)}},
+            "post": _operation(f"createMany{plural}", f"Create {many_label} (all or none)", tag,
+                               {"201": _json(many, f"The created {many_label}, in the order given"),
+                                **body_errors}, body=batch),
         },
     }
 
