@@ -69,9 +69,14 @@ def _json_object(pairs: list[tuple[str, str]]) -> str:
         return "json_build_object()"
     if len(pairs) <= _MAX_PAIRS:
         return "json_build_object(" + ", ".join(f"{literal_str(k)}, {v}" for k, v in pairs) + ")"
+    # several objects spliced as text ({a…} + {b…} → {a…,b…}): jsonb would merge them but sort the keys,
+    # and an answer's keys must keep the order of the selection
     chunks = [pairs[i:i + _MAX_PAIRS] for i in range(0, len(pairs), _MAX_PAIRS)]
-    parts = ["jsonb_build_object(" + ", ".join(f"{literal_str(k)}, {v}" for k, v in c) + ")" for c in chunks]
-    return "(" + " || ".join(parts) + ")::json"
+    texts = ["json_build_object(" + ", ".join(f"{literal_str(k)}, {v}" for k, v in c) + ")::text" for c in chunks]
+    parts = [f"left({texts[0]}, -1)"]
+    parts.extend(f"substr(left({t}, -1), 2)" for t in texts[1:-1])
+    parts.append(f"substr({texts[-1]}, 2)")
+    return "(" + " || ',' || ".join(parts) + ")::json"
 
 
 def _col(alias: str, column: str) -> str:
@@ -211,7 +216,7 @@ def _after(ctx: _Ctx, key: OrderKey, value: Any, alias: str, backward: bool) -> 
     if value is None:
         return f"{col} IS NOT NULL" if nulls_first else "FALSE"
     cmp = f"{col} {'<' if desc else '>'} {ctx.param(_text(value), 'text')}::{key.sql_type}"
-    return cmp if nulls_first else f"({cmp} OR {col} IS NULL)"
+    return cmp if nulls_first or key.not_null else f"({cmp} OR {col} IS NULL)"
 
 
 def _text(value: Any) -> str:
@@ -229,6 +234,12 @@ def keyset_sql(ctx: _Ctx, order: list[OrderKey], values: list[Any], alias: str, 
     """Rows after the cursor ``values`` in ``order`` (read backwards for ``before``)."""
     if len(values) != len(order):
         raise ValueError("cursor does not match the ordering")
+    if all(k.not_null and k.desc == order[0].desc for k in order) and None not in values:
+        # one row comparison: PostgreSQL walks the (createdAt, id) index straight to the cursor,
+        # so a page deep in a large table costs what the first page costs
+        columns = ", ".join(_col(alias, k.column) for k in order)
+        cursor = ", ".join(f"{ctx.param(_text(v), 'text')}::{k.sql_type}" for k, v in zip(order, values, strict=True))
+        return f"(({columns}) {'<' if order[0].desc != backward else '>'} ({cursor}))"
     branches = []
     for i, key in enumerate(order):
         parts = [_equal(ctx, order[j], values[j], alias) for j in range(i)]

@@ -47,6 +47,15 @@ async def test_aliases_fragments_directives_typename(client: httpx.AsyncClient, 
     assert data["none"] is None
     data = await ok(client, account, query, {"withPeople": False, "skipName": True})
     assert list(data["one"]) == ["__typename", "label", "employees", "annualRecurringRevenue"]
+    # many keys (more than one json_build_object takes) keep the order of the selection
+    keys = [f"k{i}" for i in reversed(range(120))]
+    fields = " ".join(f"{k}: {'employees' if i % 3 else 'name'}" for i, k in enumerate(keys))
+    data = await ok(client, account, f"{{ companies {{ edges {{ node {{ {fields} }} }} }} }}")
+    node = data["companies"]["edges"][0]["node"]
+    assert list(node) == keys
+    assert node["k119"] == "acme" and node["k118"] == 5
+    data = await ok(client, account, f'mutation {{ createCompany(data: {{name: "b"}}) {{ {fields} }} }}')
+    assert list(data["createCompany"]) == keys
 
 
 async def test_introspection_beside_data(client: httpx.AsyncClient, account: Account) -> None:
