@@ -15,6 +15,7 @@ from twenty_actors.errors import (
     NotFoundError,
     PayloadTooLargeError,
     RateLimitedError,
+    ServiceUnavailableError,
     TwentyError,
     UnsupportedMediaTypeError,
     ValidationError,
@@ -68,12 +69,18 @@ def create_app(services: Services) -> QuartTrio:
 
     @app.get("/healthz")
     async def healthz() -> Response:
+        if services.stopping.is_set():
+            return json_response({"status": "stopping"}, 503, {"Retry-After": "1"})
         if await services.healthy():
             return json_response({"status": "ok"})
         return json_response({"status": "unavailable"}, 503, {"Retry-After": "1"})
 
     @app.before_request
     async def admit() -> None:
+        if services.stopping.is_set() and request.path != "/healthz":
+            # the listener is closing; a request that still reaches us on an open connection is refused
+            # cleanly (nothing was done; retry elsewhere or later) instead of being cut off
+            raise ServiceUnavailableError("The server is stopping, retry shortly", retry_after=1)
         api = _api_of(request.path)
         if api is None:
             return
@@ -93,6 +100,8 @@ def create_app(services: Services) -> QuartTrio:
         headers = getattr(g, "rate_limit_headers", None)
         if headers:
             response.headers.update(headers)
+        if services.stopping.is_set():
+            response.headers["Connection"] = "close"
         return response
 
     ws_routes.register(app, services)

@@ -19,6 +19,7 @@ from twenty_storage.events import replay_sql
 
 log = logging.getLogger("twenty.ws")
 
+CLOSE_GOING_AWAY = 1001
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_SLOW = 4008
 CLOSE_STOPPED = 4009
@@ -137,23 +138,40 @@ def register(app: QuartTrio, services: Services) -> None:
     @app.websocket("/ws")
     async def ws() -> None:
         await websocket.accept()
-        principal = await _authenticate(services)
-        if principal is None:
-            return
-        outbox_tx, outbox_rx = trio.open_memory_channel[bytes](256)
-        session = _Session(services, principal, outbox_tx)
-        try:
+        # a stopping server closes its feeds at once and cleanly: subscribers resume elsewhere with since
+        with trio.CancelScope() as serving:
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(_write, outbox_rx)
-                await outbox_tx.send(b'{"type":"ready"}')
-                await _read(session, nursery)
+                nursery.start_soon(_cancel_when_stopping, services, serving)
+                await _serve(services)
                 nursery.cancel_scope.cancel()
-        except* _Close as group:
-            close = group.exceptions[0]
-            assert isinstance(close, _Close)
-            await websocket.close(close.code, close.reason)
-        finally:
-            session.close_all()
+        if serving.cancelled_caught:
+            await websocket.close(CLOSE_GOING_AWAY, "server is stopping; reconnect and resume with since")
+
+
+async def _serve(services: Services) -> None:
+    """One websocket session: authenticate, then serve subscribe/unsubscribe until it closes."""
+    principal = await _authenticate(services)
+    if principal is None:
+        return
+    outbox_tx, outbox_rx = trio.open_memory_channel[bytes](256)
+    session = _Session(services, principal, outbox_tx)
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_write, outbox_rx)
+            await outbox_tx.send(b'{"type":"ready"}')
+            await _read(session, nursery)
+            nursery.cancel_scope.cancel()
+    except* _Close as group:
+        close = group.exceptions[0]
+        assert isinstance(close, _Close)
+        await websocket.close(close.code, close.reason)
+    finally:
+        session.close_all()
+
+
+async def _cancel_when_stopping(services: Services, scope: trio.CancelScope) -> None:
+    await services.stopping.wait()
+    scope.cancel()
 
 
 async def _authenticate(services: Services) -> Principal | None:

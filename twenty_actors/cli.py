@@ -85,8 +85,8 @@ async def serve(settings: Settings, *, task_status: trio.TaskStatus[Any] = trio.
 
     from .services import open_services
 
-    stop = trio.Event()
     async with open_services(settings) as services:
+        stop = services.stopping
         config = Config()
         config.bind = [f"{settings.host}:{settings.port}"]
         config.graceful_timeout = settings.graceful_timeout_s

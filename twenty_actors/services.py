@@ -42,6 +42,8 @@ class Services:
         self.registry = registry
         self.auth = auth
         self.metadata_documents = DocumentCache(build_metadata_schema())
+        # set when the server starts to stop: new requests get 503, websockets close, /healthz fails
+        self.stopping = trio.Event()
 
     def new_workspace_statements(self, workspace_id: uuid.UUID, user_id: uuid.UUID, email: str) -> list[Any]:
         """Statements that give a new workspace its standard objects (run with its creation)."""
