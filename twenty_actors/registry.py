@@ -10,9 +10,10 @@ from typing import Any, final
 
 import trio
 
+from twenty_storage.errors import StorageUnavailableError
 from twenty_storage.pg import Database
 
-from .errors import UnauthorizedError, WorkspaceUnavailableError
+from .errors import TwentyError, UnauthorizedError, WorkspaceUnavailableError, from_storage
 from .observe import WorkspaceCoolingDown, observe
 from .supervisor import CrashLoopError, RestartPolicy, supervise
 from .webhooks.sender import Wakeup
@@ -38,7 +39,9 @@ class _Entry:
         self.cooldown_until = 0.0
 
     def started(self, value: Any = None) -> None:  # the TaskStatus protocol, for supervise()
-        if value is None and self.error is None:
+        if isinstance(value, StorageUnavailableError):
+            self.error = from_storage(value)  # 503: the database is away; the next request tries again
+        elif value is None and self.error is None:
             self.error = UnauthorizedError("workspace not found")
         self.ready.set()
 
@@ -110,6 +113,10 @@ class Registry:
             await entry.handle.call(Reload())
         except (MailboxClosedError, WorkspaceUnavailableError):
             pass  # a fresh actor loads fresh state anyway
+        except TwentyError as exc:
+            # overloaded, timed out, or the database went away (then the LISTEN task reloads every running
+            # workspace once it is back); never let it take the caller (the LISTEN task) down
+            log.warning("workspace %s could not reload: %s", workspace_id, exc.message)
 
     async def _run_workspace(self, entry: _Entry, inbox: trio.MemoryReceiveChannel[Envelope]) -> None:
         wid = entry.handle.workspace_id

@@ -68,7 +68,12 @@ async def run_listener(db: Database, registry: Registry, *,
         try:
             async with db.listen(NOTIFY_CHANNEL) as listener:
                 backoff = 0.1
-                if not started:
+                if started:
+                    # notifications sent while we were not listening are lost: reload every running
+                    # workspace, so a key revoked (or a field added) meanwhile takes effect here too
+                    for workspace_id in registry.running():
+                        await registry.reload(workspace_id)
+                else:
                     task_status.started()
                     started = True
                 async for payload in listener.notifications:

@@ -17,7 +17,7 @@ from graphql.execution.values import get_argument_values
 from twenty_storage.compile import compile_reads, compile_write_statements
 
 from ..auth import Principal
-from ..errors import NotFoundError, TwentyError
+from ..errors import NotFoundError, ServiceUnavailableError, TwentyError
 from ..metadata.model import CoreApi, WorkspaceModel
 from ..workspace.messages import RunRead, RunWrite
 from .endpoint import RejectedRequest, prepare, result_body
@@ -155,6 +155,8 @@ async def _mutate(registry: Registry, principal: Principal, model: WorkspaceMode
                 value = "[]"
             parts.append(encode(key) + b":" + value.encode())
         except TwentyError as exc:
+            if isinstance(exc, ServiceUnavailableError) and not parts:
+                raise  # nothing was done: answer 503 with Retry-After, so clients retry the whole request
             errors.append(twenty_error(exc, [key]))
             parts.append(encode(key) + b":null")
     data = b"{" + b",".join(parts) + b"}"

@@ -20,7 +20,7 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values
 
-from ..errors import TwentyError
+from ..errors import ServiceUnavailableError, TwentyError
 from .response import as_graphql_error
 from .selection import Operation
 
@@ -48,6 +48,8 @@ async def execute_with_handlers(
             args = get_argument_values(field, nodes[0], op.variables)
             fetched[key] = await handlers[name](args)
         except TwentyError as exc:
+            if isinstance(exc, ServiceUnavailableError) and not fetched:
+                raise  # nothing was done: answer 503 with Retry-After, so clients retry the whole request
             fetched[key] = exc
 
     def resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:

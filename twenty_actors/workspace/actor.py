@@ -13,7 +13,7 @@ import msgspec
 import trio
 
 from twenty_storage import accounts, events, webhooks
-from twenty_storage.errors import StorageError
+from twenty_storage.errors import StorageError, StorageUnavailableError
 from twenty_storage.pg import Database
 
 from ..errors import (
@@ -154,8 +154,17 @@ class WorkspaceActor:
     async def run(
         self, inbox: trio.MemoryReceiveChannel[Envelope], *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
     ) -> None:
-        """Load the state, then serve the mailbox until idle (returns) or a bug (raises)."""
-        state = await load_state(self.db, self.handle.workspace_id, self._load_metadata)
+        """Load the state, then serve the mailbox until idle (returns) or a bug (raises).
+
+        When the database is unreachable the actor reports that error as its start value and returns:
+        an outage is not a crash of ours, so it must not push the workspace into a crash-loop cool-down
+        that outlasts the outage. Callers get 503 at once; the next request starts a fresh actor.
+        """
+        try:
+            state = await load_state(self.db, self.handle.workspace_id, self._load_metadata)
+        except StorageUnavailableError as exc:
+            task_status.started(exc)
+            return
         if state is None:
             task_status.started(None)
             return
