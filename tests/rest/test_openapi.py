@@ -146,9 +146,11 @@ async def test_live_answers_match_the_document(client: httpx.AsyncClient, accoun
 
 
 async def test_schemathesis_finds_no_server_errors(client: httpx.AsyncClient, account: Account) -> None:
-    """A bounded property-based run over every operation of a few objects: no 5xx, answers match the schemas."""
+    """A bounded property-based run over every operation of five objects, with valid and invalid inputs:
+    no 5xx, and every answer matches the document's own schemas."""
     schemathesis = pytest.importorskip("schemathesis")
     from hypothesis import HealthCheck, given, settings
+    from schemathesis import GenerationMode
     from schemathesis.checks import (
         content_type_conformance,
         not_a_server_error,
@@ -162,25 +164,25 @@ async def test_schemathesis_finds_no_server_errors(client: httpx.AsyncClient, ac
     headers = account.headers
     schema = schemathesis.openapi.from_dict(document)
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-    wanted = ("/companies", "/opportunities", "/tasks")
+    wanted = ("/companies", "/people", "/opportunities", "/tasks", "/notes")
     operations = [op.ok() for op in schema.get_all_operations()
                   if any(op.ok().path in (w, f"{w}/{{id}}", f"/batch{w}") for w in wanted)]
-    assert len(operations) == 18
+    assert len(operations) == 30
 
     def run() -> int:
         calls = 0
         for operation in operations:
-            @given(case=operation.as_strategy())
-            @settings(max_examples=6, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck))
-            def exercise(case: Any) -> None:
-                nonlocal calls
-                calls += 1
-                case.call_and_validate(base_url=base_url, headers=headers, checks=checks)
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                @given(case=operation.as_strategy(generation_mode=mode))
+                @settings(max_examples=3, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+                def exercise(case: Any) -> None:
+                    nonlocal calls
+                    calls += 1
+                    case.call_and_validate(base_url=base_url, headers=headers, checks=checks)
 
-            exercise()
+                exercise()
         return calls
 
-    with trio.fail_after(60):
+    with trio.fail_after(90):
         calls = await trio.to_thread.run_sync(run)
-    assert calls >= len(operations)
+    assert calls >= 2 * len(operations)
