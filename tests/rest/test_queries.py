@@ -187,6 +187,8 @@ async def test_bad_queries_are_400_with_details(client: httpx.AsyncClient, accou
         "filter=employees[gte]100": "filter",
         "filter=or(name[eq]:a": "filter",
         "order_by=name[Up]": "order[name]",
+        "filter[name][like]=a%00b": "name",
+        "filter[name][eq]=a%00b": "name",
     }
     for query, field in cases.items():
         err = await error(client, account, "GET", f"/rest/companies?{query}", status=400, code="VALIDATION_ERROR")

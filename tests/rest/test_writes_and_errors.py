@@ -27,6 +27,7 @@ async def test_bad_bodies_are_400_with_details_and_write_nothing(client: httpx.A
         "companyId": {"companyId": "acme"},
         "createdAt": {"createdAt": "2024-01-01T00:00:00Z"},
         "company": {"company": {"id": str(uuid.uuid4())}},
+        "name.lastName": {"name": {"lastName": "a\u0000b"}},
     }
     for field, body in bodies.items():
         err = await error(client, account, "POST", "/rest/people", body, status=400, code="VALIDATION_ERROR")

@@ -192,4 +192,6 @@ def _sub_value(sql_type: str, value: Any) -> Any:
         return value
     if not isinstance(value, str):
         raise PathError("must be a string")
+    if "\x00" in value:
+        raise PathError("contains a NUL character")
     return value

@@ -239,11 +239,13 @@ def _leaf(col: Column, cond: Cond) -> Filter:
     if op == "isEmptyArray":
         empty = parse_value(Column(column=col.column, kind="boolean", sql_type="boolean"), value)
         return Cmp(col.column, "eq", []) if empty else Not(Cmp(col.column, "eq", []))
-    if op == "endsWith":
-        return Cmp(col.column, "like", "%" + _escape_like(value))
-    if op in ("like", "ilike", "startsWith"):
+    if op in ("like", "ilike", "startsWith", "endsWith"):
         if len(value) > 10_000:
             raise PathError("value is longer than 10000 characters")
+        if "\x00" in value:
+            raise PathError("value contains a NUL character")
+        if op == "endsWith":
+            return Cmp(col.column, "like", "%" + _escape_like(value))
         return Cmp(col.column, op, value)
     return Cmp(col.column, op, parse_value(col, value))
 
