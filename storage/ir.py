@@ -117,6 +117,7 @@ class OrderKey(msgspec.Struct, frozen=True):
     desc: bool = False
     nulls_first: bool = False
     sql_type: str = "text"
+    not_null: bool = False  # the column never holds NULL: keyset conditions can use a row comparison
 
 
 class EdgeSel(msgspec.Struct, frozen=True):

@@ -75,8 +75,10 @@ def random_companies(rng: random.Random, count: int) -> list[dict[str, Any]]:
 
 
 def sort_nodes(nodes: list[dict[str, Any]], keys: list[tuple[str, str]]) -> list[str]:
-    """Ids in the order PostgreSQL must answer: the keys with their NULL rules, then id ascending."""
-    ordered = sorted(nodes, key=lambda n: n["id"])
+    """Ids in the order PostgreSQL must answer: the keys with their NULL rules, then id in the last key's
+    direction (so that a (createdAt, id) index serves the default orders)."""
+    last_desc = bool(keys) and keys[-1][1].startswith("Desc")
+    ordered = sorted(nodes, key=lambda n: n["id"], reverse=last_desc)
     for key, direction in reversed(keys or [("createdAt", "AscNullsLast")]):  # least significant key first
         read = KEYS[key][1]
         desc = direction.startswith("Desc")

@@ -181,7 +181,7 @@ class Planner:
         """Sort keys in the order given, then id as the tie-break (default: createdAt, id)."""
         keys: list[OrderKey] = []
         if not order_by:
-            order_by = [{"createdAt": "AscNullsLast"}]
+            order_by = [{"createdAt": "Asc"}]
         for item in order_by:
             for name, direction in item.items():
                 if direction is None:
@@ -198,9 +198,12 @@ class Planner:
                 if field is None:
                     keys.append(_key(name, direction, "uuid"))  # a join column (companyId)
                 else:
-                    keys.append(_key(name, direction, sql_type(field)))
+                    keys.append(_key(name, direction, sql_type(field), not_null=name in _NOT_NULL))
         if not any(k.column == "id" for k in keys):
-            keys.append(OrderKey("id", sql_type="uuid"))
+            # the tie-break follows the last key's direction, so (createdAt DESC, id DESC) is one
+            # backward walk of the (createdAt, id) index instead of a sort of the whole table
+            desc = keys[-1].desc if keys else False
+            keys.append(OrderKey("id", desc=desc, nulls_first=desc, sql_type="uuid", not_null=True))
         return keys
 
     # --- filters ------------------------------------------------------------------------------
@@ -285,8 +288,14 @@ def _cursor(order: list[OrderKey], text: str | None, argument: str) -> list[Any]
     return values
 
 
-def _key(column: str, direction: str, sql: str) -> OrderKey:
+_NOT_NULL = frozenset(["id", "createdAt", "updatedAt"])
+
+
+def _key(column: str, direction: str, sql: str, *, not_null: bool = False) -> OrderKey:
     desc = direction.startswith("Desc")
+    if not_null:
+        # NULLS FIRST/LAST mean nothing here; PostgreSQL's default placement lets an index serve the order
+        return OrderKey(column, desc=desc, nulls_first=desc, sql_type=sql, not_null=True)
     if direction.endswith("NullsFirst"):
         nulls_first = True
     elif direction.endswith("NullsLast"):
