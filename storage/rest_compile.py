@@ -134,6 +134,11 @@ def compile_rest_list(schema: str, page: RestList) -> tuple[str, list[Any]]:
     last = f"(array_agg({cursor} ORDER BY {r}._rn DESC) FILTER (WHERE {in_page}))[1]"
     c = ctx.alias()
     total = f"(SELECT count(*) FROM {table} {c} WHERE {filter_sql(ctx, page.filter, c)})"
+    if page.cursor is None:
+        # a page that is not full, read from a known offset, ends the list: its rows give the total
+        # without the count (CASE runs the subquery only when its branch is taken)
+        total = (f"(CASE WHEN count(*) <= {size} AND (count(*) > 0 OR {offset} = 0) "
+                 f"THEN {offset} + count(*) ELSE {total} END)")
     meta = _json_object([
         ("totalCount", total),
         ("hasMore", f"(count(*) > {size})"),

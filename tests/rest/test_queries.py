@@ -162,7 +162,13 @@ async def test_limits(client: httpx.AsyncClient, account: Account) -> None:
     clamped = await call(client, account, "GET", "/rest/notes?limit=1000")
     assert len(clamped["data"]) == 200 and clamped["meta"]["totalCount"] == 205
     zero = await call(client, account, "GET", "/rest/notes?limit=0")
-    assert zero["data"] == [] and zero["meta"]["hasMore"] is True
+    assert zero["data"] == [] and zero["meta"]["hasMore"] is True and zero["meta"]["totalCount"] == 205
+    # the last page, a page past the end, and a filtered page all report the full total
+    for query, rows in (("offset=200", 5), ("offset=1000", 0), ("filter[title][in]=n1,n2", 2)):
+        page = await call(client, account, "GET", f"/rest/notes?{query}")
+        assert len(page["data"]) == rows, query
+        assert page["meta"]["totalCount"] == (2 if "filter" in query else 205), query
+        assert page["meta"]["hasMore"] is False
 
 
 async def test_bad_queries_are_400_with_details(client: httpx.AsyncClient, account: Account) -> None:
