@@ -185,7 +185,8 @@ class Database:
             return [await conn.fetch(sql, *args) for sql, args in statements]
 
     async def run_batch(
-        self, jobs: Sequence[Sequence[Statement]], *, lock_key: int | None = None
+        self, jobs: Sequence[Sequence[Statement]], *, lock_key: int | None = None,
+        notify: tuple[str, str] | None = None,
     ) -> list[list[list[Any]] | StorageError]:
         """Group commit: every job in one transaction, each under its own savepoint.
 
@@ -193,10 +194,10 @@ class Database:
         the others commit together. ``lock_key`` takes a transaction-level advisory lock
         first (serialising writers of one workspace across server processes).
         """
-        return await self._call(self._run_batch(jobs, lock_key))
+        return await self._call(self._run_batch(jobs, lock_key, notify))
 
     async def _run_batch(
-        self, jobs: Sequence[Sequence[Statement]], lock_key: int | None
+        self, jobs: Sequence[Sequence[Statement]], lock_key: int | None, notify: tuple[str, str] | None
     ) -> list[list[list[Any]] | StorageError]:
         outcomes: list[list[list[Any]] | StorageError] = []
         async with self._pool.acquire() as conn, conn.transaction():
@@ -217,6 +218,8 @@ class Database:
                 else:
                     await savepoint.commit()
                     outcomes.append(rows)
+            if notify is not None:  # delivered to listeners only if the transaction commits
+                await conn.execute("SELECT pg_notify($1, $2)", *notify)
         return outcomes
 
     async def with_connection(self, fn: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:

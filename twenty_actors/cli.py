@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="refuse POST /auth/signup (TWENTY_NO_SIGNUP=1)")
     serve.add_argument("--webhook-allow-private", action="store_true", default=_flag("WEBHOOK_ALLOW_PRIVATE"),
                        help="allow webhook targets on loopback/private addresses (TWENTY_WEBHOOK_ALLOW_PRIVATE=1)")
+    serve.add_argument("--workers", type=int, default=int(_env("WORKERS", "1")),
+                       help="server processes sharing the port, one per core is a good start (TWENTY_WORKERS)")
+    serve.add_argument("--reuse-port-of", type=int, default=0, help=argparse.SUPPRESS)  # set for workers
     serve.add_argument("--max-body-bytes", type=int, default=int(_env("MAX_BODY_BYTES", str(1024 * 1024))),
                        help="largest accepted request body (TWENTY_MAX_BODY_BYTES)")
 
@@ -71,7 +74,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if getattr(args, "host", None) is not None:
         extra.update(host=args.host, port=args.port, secret=args.secret or None,
                      rate_limits=parse_rate_limits(args.rate_limits or ""), signup=not args.no_signup,
-                     webhook_allow_private=args.webhook_allow_private, max_body_bytes=args.max_body_bytes)
+                     webhook_allow_private=args.webhook_allow_private, max_body_bytes=args.max_body_bytes,
+                     workers=max(1, args.workers), reuse_port=args.reuse_port_of > 1,
+                     cross_process_events=args.reuse_port_of > 1 or _flag("CROSS_PROCESS_EVENTS"))
     return Settings(data_dir=Path(args.data_dir), database_url=args.database_url or None,
                     log_level=args.log_level, **extra)
 
@@ -93,6 +98,8 @@ async def serve(settings: Settings, *, task_status: trio.TaskStatus[Any] = trio.
         config.accesslog = None
         config.errorlog = logging.getLogger("hypercorn.error")
         config.keep_alive_timeout = 75
+        if settings.reuse_port:
+            config.workers = 2  # makes Hypercorn set SO_REUSEPORT; the processes are ours, not Hypercorn's
         app = create_app(services)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_wait_for_signal, stop)
@@ -134,7 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from_args(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.command == "serve":
-        trio.run(serve, settings)
+        if settings.workers > 1:
+            from .workers import run_workers
+
+            trio.run(run_workers, settings, settings.workers)
+        else:
+            trio.run(serve, settings)
         return 0
     out = trio.run(create_workspace, settings, args.name, args.email, args.password)
     if isinstance(out, TwentyError):

@@ -104,6 +104,12 @@ class Registry:
         """Workspaces whose actors are running now."""
         return [wid for wid, e in self._entries.items() if e.ready.is_set() and e.error is None]
 
+    def events_committed(self, workspace_id: uuid.UUID) -> None:
+        """Another process committed events of this workspace: a running actor tells its subscribers."""
+        entry = self._entries.get(workspace_id)
+        if entry is not None and entry.ready.is_set() and entry.error is None:
+            entry.handle.events_committed()
+
     async def reload(self, workspace_id: uuid.UUID) -> None:
         """Make a running actor reload its state (another process changed it); no-op otherwise."""
         entry = self._entries.get(workspace_id)

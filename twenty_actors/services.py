@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, final
 
@@ -24,7 +24,7 @@ from .metadata.model import load_workspace_model
 from .metadata.provisioning import new_workspace_statements
 from .registry import Registry, open_registry
 from .webhooks.sender import SenderSettings, run_webhook_sender
-from .workspace.actor import ActorSettings
+from .workspace.actor import EVENTS_CHANNEL, ActorSettings
 from .settings import Settings
 
 log = logging.getLogger("twenty.services")
@@ -59,30 +59,33 @@ class Services:
         return False
 
 
-async def run_listener(db: Database, registry: Registry, *,
+async def run_listener(db: Database, channel: str, on_payload: Callable[[uuid.UUID], Awaitable[None] | None],
+                       on_resubscribed: Callable[[], Awaitable[None]] | None = None, *,
                        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-    """Reload workspaces that other processes changed; re-subscribe with backoff when the connection drops."""
+    """LISTEN on ``channel`` for workspace ids; re-subscribe with capped backoff when the connection drops."""
     backoff = 0.1
     started = False
     while True:
         try:
-            async with db.listen(NOTIFY_CHANNEL) as listener:
+            async with db.listen(channel) as listener:
                 backoff = 0.1
                 if started:
-                    # notifications sent while we were not listening are lost: reload every running
-                    # workspace, so a key revoked (or a field added) meanwhile takes effect here too
-                    for workspace_id in registry.running():
-                        await registry.reload(workspace_id)
+                    if on_resubscribed is not None:
+                        await on_resubscribed()
                 else:
                     task_status.started()
                     started = True
                 async for payload in listener.notifications:
                     try:
-                        await registry.reload(uuid.UUID(payload))
+                        workspace_id = uuid.UUID(payload)
                     except ValueError:
-                        log.warning("ignoring malformed notification %r", payload)
+                        log.warning("ignoring malformed notification %r on %s", payload, channel)
+                        continue
+                    outcome = on_payload(workspace_id)
+                    if outcome is not None:
+                        await outcome
         except StorageError as exc:
-            log.warning("LISTEN connection failed (%s); retrying in %.1f s", exc, backoff)
+            log.warning("LISTEN %s failed (%s); retrying in %.1f s", channel, exc, backoff)
         if not started:
             task_status.started()
             started = True
@@ -103,10 +106,19 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             log.info("applied migrations %s", applied)
         secret = settings.secret or await accounts.get_or_create_setting(db, "jwt_secret", secrets.token_hex(32))
         nursery = await stack.enter_async_context(trio.open_nursery())
-        actor_settings = ActorSettings(rate_limits=dict(settings.rate_limits))
+        actor_settings = ActorSettings(rate_limits=dict(settings.rate_limits),
+                                       cross_process_events=settings.cross_process_events)
         registry = await stack.enter_async_context(
             open_registry(db, settings=actor_settings, load_metadata=load_workspace_model))
-        await nursery.start(run_listener, db, registry)
+        async def reload_running() -> None:
+            # notifications sent while we were not listening are lost: reload every running
+            # workspace, so a key revoked (or a field added) meanwhile takes effect here too
+            for workspace_id in registry.running():
+                await registry.reload(workspace_id)
+
+        await nursery.start(run_listener, db, NOTIFY_CHANNEL, registry.reload, reload_running)
+        if settings.cross_process_events:
+            await nursery.start(run_listener, db, EVENTS_CHANNEL, registry.events_committed)
         await nursery.start(run_webhook_sender, db, registry.webhook_wakeup, SenderSettings(
             timeout_s=settings.webhook_timeout_s, max_attempts=settings.webhook_max_attempts,
             backoff_s=settings.webhook_backoff_s, poll_s=settings.webhook_poll_s,

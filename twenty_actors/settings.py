@@ -28,6 +28,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_max_attempts: int = 6
     webhook_backoff_s: float = 2.0
     webhook_poll_s: float = 30.0
+    workers: int = 1
+    reuse_port: bool = False  # set in worker processes that share the port
+    cross_process_events: bool = False  # NOTIFY other processes of commits, for their change feeds
 
 
 def parse_rate_limits(text: str) -> dict[str, int]:

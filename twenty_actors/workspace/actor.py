@@ -55,8 +55,12 @@ class ActorSettings(msgspec.Struct, frozen=True, kw_only=True):
     idle_s: float = 300.0
     call_timeout_s: float = 30.0
     feed_buffer: int = 1000
+    cross_process_events: bool = False
     rate_limits: dict[str, int] = msgspec.field(default_factory=lambda: {"graphql": 100, "rest": 200,
                                                                           "metadata": 50})
+
+
+EVENTS_CHANNEL = "twenty_events"  # NOTIFY payload: a workspace id whose events were committed
 
 
 class MailboxClosedError(Exception):
@@ -78,6 +82,7 @@ class WorkspaceHandle:
         self._timeout = timeout
         self.state: WorkspaceState | None = None
         self.limiter: RateLimiter | None = None  # owned by the actor; rebuilt when it restarts
+        self.events_committed: Callable[[], None] = lambda: None  # another process committed events
 
     async def call(self, msg: WorkspaceMsg, *, timeout: float | None = None) -> Any:
         """Send ``msg`` and wait for its answer.
@@ -170,6 +175,7 @@ class WorkspaceActor:
             return
         self.handle.state = state
         self.handle.limiter = RateLimiter(self.settings.rate_limits)
+        self.handle.events_committed = lambda: self._events_pending.set()
         write_tx, write_rx = trio.open_memory_channel[Envelope](self.settings.write_queue_size)
         try:
             async with trio.open_nursery() as nursery:
@@ -353,7 +359,9 @@ class WorkspaceActor:
     async def _commit_and_answer(self, state: WorkspaceState, batch: list[Envelope], started: float) -> None:
         jobs = [env.msg.statements for env in batch]  # type: ignore[union-attr]
         try:
-            outcomes: list[Any] = await self.db.run_batch(jobs, lock_key=lock_key(state.workspace_id))
+            notify = (EVENTS_CHANNEL, str(state.workspace_id)) if self.settings.cross_process_events else None
+            outcomes: list[Any] = await self.db.run_batch(jobs, lock_key=lock_key(state.workspace_id),
+                                                          notify=notify)
         except StorageError as exc:
             error = from_storage(exc)
             outcomes = [error] * len(batch)

@@ -1,0 +1,94 @@
+"""Several server processes on one port (SO_REUSEPORT), supervised by a parent that owns PostgreSQL.
+
+One Python process is bound by the GIL; on a machine with several cores, ``--workers N`` runs N
+server processes that share the listening port. The parent starts the embedded PostgreSQL (if
+no --database-url), applies migrations once, starts the workers, restarts one that dies (with
+backoff), and on SIGINT/SIGTERM asks each to drain, then stops PostgreSQL.
+
+What workers share is in PostgreSQL: metadata (reloaded on NOTIFY), API-key revocations (NOTIFY),
+the webhook outbox (SKIP LOCKED), the event log (change feeds are told of other workers' commits by
+NOTIFY), and write order per workspace (an advisory lock around each group commit). Rate limits
+are kept per worker: with N workers a caller may get up to N times its limit, unless the load
+balancer routes each workspace to one worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+
+import trio
+
+from twenty_storage.embedded import open_embedded_postgres
+from twenty_storage.migrations import apply_migrations
+from twenty_storage.pg import open_storage
+
+from .settings import Settings
+
+log = logging.getLogger("twenty.workers")
+
+
+def worker_argv(settings: Settings, dsn: str, workers: int) -> list[str]:
+    """The command line of one worker process: the same settings, the shared database."""
+    argv = [sys.executable, "-m", "twenty_actors", "serve", "--database-url", dsn, "--host", settings.host,
+            "--port", str(settings.port), "--log-level", settings.log_level, "--max-body-bytes",
+            str(settings.max_body_bytes), "--rate-limits",
+            ",".join(f"{k}={v}" for k, v in settings.rate_limits.items()), "--reuse-port-of", str(workers),
+            "--workers", "1"]
+    if not settings.signup:
+        argv.append("--no-signup")
+    if settings.webhook_allow_private:
+        argv.append("--webhook-allow-private")
+    return argv
+
+
+async def _run_worker(index: int, argv: Sequence[str], env: dict[str, str], stopping: trio.Event) -> None:
+    """Keep one worker running until the parent stops: restart it with backoff when it dies."""
+    backoff = 0.5
+    while not stopping.is_set():
+        started = trio.current_time()
+        process = await trio.lowlevel.open_process(list(argv), env=env)
+        try:
+            await process.wait()
+        finally:
+            if process.returncode is None:  # we are being cancelled: drain it, then make sure it is gone
+                process.send_signal(signal.SIGTERM)
+                with trio.CancelScope(shield=True), trio.move_on_after(30) as scope:
+                    await process.wait()
+                if scope.cancelled_caught:
+                    process.kill()
+        if stopping.is_set():
+            return
+        log.error("worker %d exited with %s; restarting in %.1f s", index, process.returncode, backoff)
+        await trio.sleep(backoff)
+        backoff = 0.5 if trio.current_time() - started > 60 else min(backoff * 2, 30.0)
+
+
+async def run_workers(settings: Settings, workers: int) -> None:
+    """Run ``workers`` server processes until SIGINT/SIGTERM."""
+    async with AsyncExitStack() as stack:
+        dsn = settings.database_url
+        if dsn is None:
+            dsn = await stack.enter_async_context(open_embedded_postgres(settings.data_dir))
+        async with open_storage(dsn, min_size=1, max_size=1) as db:
+            await apply_migrations(db)  # once, before the workers race for it
+        env = {**os.environ, "TWENTY_CROSS_PROCESS_EVENTS": "1"}
+        if settings.secret:
+            env["TWENTY_SECRET"] = settings.secret  # not on the command line, where ps would show it
+        argv = worker_argv(settings, dsn, workers)
+        stopping = trio.Event()
+        async with trio.open_nursery() as nursery:
+            for index in range(workers):
+                nursery.start_soon(_run_worker, index, argv, env, stopping)
+            print(f"twenty-actors listening on http://{settings.host}:{settings.port} ({workers} workers)",
+                  flush=True)
+            with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async for _ in signals:
+                    break
+            log.info("stopping %d workers", workers)
+            stopping.set()
+            nursery.cancel_scope.cancel()  # each worker task sends SIGTERM and waits for its drain
