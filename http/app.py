@@ -88,6 +88,7 @@ def create_app(services: Services) -> QuartTrio:
         if token is None and request.path.startswith("/rest/open-api"):
             token = request.args.get("token")
         principal = await services.auth.authenticate(token)
+        g.principal = principal  # the routes use it: one authentication per request
         handle = await services.registry.handle(principal.workspace_id)
         assert handle.limiter is not None
         decision = handle.limiter.take(principal.rate_key, api)
@@ -146,10 +147,18 @@ async def read_json_body() -> bytes:
 
     Raises:
         UnsupportedMediaTypeError: the Content-Type is not JSON.
+        ValidationError: the body is not UTF-8.
     """
     content_type = (request.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
     if content_type not in ("application/json", "application/graphql-response+json") and \
             not content_type.endswith("+json"):
         raise UnsupportedMediaTypeError("Content-Type must be application/json")
     body: Any = await request.get_data(cache=False)
-    return body if isinstance(body, bytes) else body.encode()
+    if not isinstance(body, bytes):
+        return body.encode()
+    try:
+        # JSON is UTF-8; msgspec checks only the strings it decodes, and skips unknown members unchecked
+        body.decode()
+    except UnicodeDecodeError:
+        raise ValidationError("The request body is not valid UTF-8") from None
+    return body

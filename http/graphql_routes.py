@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Response, request
+from quart import Response, g, request
 from quart_trio import QuartTrio
 
 from twenty_actors.graphql.core_endpoint import run_core_request
@@ -18,12 +18,12 @@ def register(app: QuartTrio, services: Services) -> None:
 
     @app.post("/metadata")
     async def metadata() -> Response:
-        principal = await services.auth.authenticate(request.headers.get("Authorization"))
+        principal = g.principal  # authenticated (and rate limited) by the app's before_request
         status, body = await run_metadata_request(services, principal, await read_json_body())
         return bytes_response(body, status)
 
     @app.post("/graphql")
     async def graphql() -> Response:
-        principal = await services.auth.authenticate(request.headers.get("Authorization"))
+        principal = g.principal
         status, body = await run_core_request(services.registry, principal, await read_json_body())
         return bytes_response(body, status)

@@ -370,10 +370,17 @@ def _answer(ctx: _Ctx, source: str, node: NodeSel | None, ids: list[str], single
 
 
 def _unnest_column(sql_type: str, value: str) -> str:
-    # arrays of arrays cannot be unnested column by column: MULTI_SELECT values travel as jsonb
+    # arrays of arrays cannot be unnested column by column, and asyncpg reads a list inside a jsonb[]
+    # parameter as one more dimension: MULTI_SELECT and JSON values travel as JSON text
     if sql_type == "text[]":
-        return f"CASE WHEN {value} IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text({value})) END"
+        return f"CASE WHEN {value} IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text({value}::jsonb)) END"
+    if sql_type == "jsonb":
+        return f"{value}::jsonb"
     return value
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else msgspec.json.encode(value).decode()
 
 
 def _changes(ctx: _Ctx, write: Write) -> str:
@@ -388,8 +395,8 @@ def _changes(ctx: _Ctx, write: Write) -> str:
             u = ctx.alias()
             for i, (column, sql_type) in enumerate(write.columns):
                 values = [row[i] for row in write.rows]
-                if sql_type == "text[]":
-                    arrays.append(ctx.param(values, "jsonb[]"))
+                if sql_type in ("text[]", "jsonb"):
+                    arrays.append(ctx.param([_json_text(v) for v in values], "text[]"))
                 else:
                     arrays.append(ctx.param(values, f"{sql_type}[]"))
                 names.append(f"c_{i}")

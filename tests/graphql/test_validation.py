@@ -176,3 +176,30 @@ async def test_request_errors(client: httpx.AsyncClient, account: Account) -> No
     response = await gql(client, "not-a-token", "{ companies { totalCount } }")
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_multi_select_and_json_values_are_written_and_read(client, account) -> None:  # type: ignore[no-untyped-def]
+    from ..conftest import gql
+
+    ids = {e["node"]["nameSingular"]: e["node"]["id"] for e in (await gql(
+        client, account.access_token, "{ objects { edges { node { id nameSingular } } } }", path="/metadata"
+    )).json()["data"]["objects"]["edges"]}
+    for field in ({"name": "tags", "label": "Tags", "type": "MULTI_SELECT",
+                   "options": [{"value": "HOT"}, {"value": "COLD"}, {"value": "B2B"}]},
+                  {"name": "extra", "label": "Extra", "type": "JSON"}):
+        made = await gql(client, account.access_token, "mutation($d: CreateFieldInput!) { createOneField(data: $d) "
+                                                       "{ id } }", {"d": {"objectMetadataId": ids["company"], **field}},
+                         path="/metadata")
+        assert "errors" not in made.json(), made.text
+    created = await gql(client, account.access_token, """mutation($d: [CompanyCreateInput!]!) {
+        createCompanies(data: $d) { name tags extra } }""", {"d": [
+        {"name": "a", "tags": ["HOT", "B2B"], "extra": [1, {"k": "v"}]},
+        {"name": "b", "tags": [], "extra": {"nested": [True, None]}},
+        {"name": "c"}]})
+    assert created.json()["data"]["createCompanies"] == [
+        {"name": "a", "tags": ["HOT", "B2B"], "extra": [1, {"k": "v"}]},
+        {"name": "b", "tags": [], "extra": {"nested": [True, None]}},
+        {"name": "c", "tags": None, "extra": None}]
+    found = await gql(client, account.access_token, '{ companies(filter: {tags: {containsAny: [B2B]}}) '
+                                                    "{ edges { node { name } } } }")
+    assert [e["node"]["name"] for e in found.json()["data"]["companies"]["edges"]] == ["a"]

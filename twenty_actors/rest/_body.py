@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 from twenty_storage.model import COMPOSITES, Field, Object
 
-from ..errors import ValidationError
+from ..errors import MALFORMED_JSON, ValidationError
 from ._values import PathError, join_columns, option_values, parse_datetime
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -29,7 +29,7 @@ def decode_json(body: bytes) -> Any:
     """The JSON value of a body; 400 when it is not JSON."""
     try:
         return msgspec.json.decode(body)
-    except msgspec.DecodeError:
+    except MALFORMED_JSON:
         raise ValidationError("Malformed JSON body",
                               details=[{"field": "body", "message": "the body is not valid JSON"}]) from None
 
@@ -162,9 +162,7 @@ def _value(field: Field, value: Any, path: str, details: list[dict[str, str]]) -
         allowed = option_values(field)
         if not isinstance(value, list) or not all(isinstance(v, str) and v in allowed for v in value):
             raise PathError(f"must be an array of {', '.join(allowed)}")
-        # compile_write sends MULTI_SELECT values of inserts as jsonb[] elements; asyncpg would read a
-        # list there as another array dimension, but encodes a tuple as one (JSON array) element
-        return tuple(value)
+        return list(value)
     if kind == "UUID":
         return _uuid(value)
     if kind == "JSON":
