@@ -115,3 +115,8 @@ def column_uses_values(schema: str, obj: Object, field: Field) -> str:
     if field.type == "MULTI_SELECT":
         return f"SELECT (EXISTS (SELECT 1 FROM {table} WHERE {column} && $1::text[]))::text"
     return f"SELECT (EXISTS (SELECT 1 FROM {table} WHERE {column} = ANY($1::text[])))::text"
+
+
+def unique_columns(schema: str, obj: Object, columns: tuple[str, ...]) -> list[Statement]:
+    """A unique index over columns of an object's table (a junction's pair of links)."""
+    return [(f"CREATE UNIQUE INDEX ON {ident(schema, obj.table)} ({', '.join(ident(c) for c in columns)})", ())]

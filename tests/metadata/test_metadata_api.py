@@ -340,3 +340,40 @@ async def test_a_workspace_with_every_object_inactive_still_answers(client: http
     await meta(client, account, UPDATE_OBJECT, {"id": ids["company"], "input": {"isActive": True}})
     back = await gql(client, account.access_token, "{ companies { totalCount } }")
     assert back.json() == {"data": {"companies": {"totalCount": 0}}}
+
+
+async def test_many_to_many_through_a_junction_object(client: httpx.AsyncClient, account: Account) -> None:
+    tag = await meta(client, account, CREATE_OBJECT, {"input": {
+        "nameSingular": "tag", "namePlural": "tags", "labelSingular": "Tag", "labelPlural": "Tags"}})
+    tag_id = tag["data"]["createOneObject"]["id"]
+    ids = await object_ids(client, account)
+    relation = await meta(client, account, CREATE_RELATION, {"input": {
+        "relationType": "MANY_TO_MANY", "fromObjectMetadataId": ids["company"], "toObjectMetadataId": tag_id,
+        "fromFieldMetadataName": "tags", "toFieldMetadataName": "companies"}})
+    rel = relation["data"]["createOneRelation"]
+    assert rel["relationType"] == "MANY_TO_MANY" and rel["toObjectMetadataId"] == tag_id
+    assert "companyTagsLink" in await object_ids(client, account)
+
+    made = await core(client, account, """mutation {
+        a: createCompany(data: {name: "Acme"}) { id }
+        b: createCompany(data: {name: "Beta"}) { id }
+        hot: createTag(data: {name: "hot"}) { id }
+        b2b: createTag(data: {name: "b2b"}) { id } }""")
+    a, b, hot, b2b = (made["data"][k]["id"] for k in ("a", "b", "hot", "b2b"))
+    links = await core(client, account, """mutation($d: [CompanyTagsLinkCreateInput!]!) {
+        createCompanyTagsLinks(data: $d) { id } }""", {"d": [
+        {"companyId": a, "tagId": hot}, {"companyId": a, "tagId": b2b}, {"companyId": b, "tagId": hot}]})
+    assert "errors" not in links, links
+    duplicate = await core(client, account, """mutation($d: CompanyTagsLinkCreateInput!) {
+        createCompanyTagsLink(data: $d) { id } }""", {"d": {"companyId": a, "tagId": hot}})
+    assert duplicate["errors"][0]["extensions"]["code"] == "CONFLICT"
+
+    both_ways = await core(client, account, """{
+        companies(orderBy: [{name: Asc}]) { edges { node { name tags { edges { node { tag { name } } } } } } }
+        tags(filter: {name: {eq: "hot"}}) { edges { node { companies { totalCount edges { node { company { name } } } } } } } }""")
+    companies = both_ways["data"]["companies"]["edges"]
+    assert sorted(e["node"]["tag"]["name"] for e in companies[0]["node"]["tags"]["edges"]) == ["b2b", "hot"]
+    assert [e["node"]["tag"]["name"] for e in companies[1]["node"]["tags"]["edges"]] == ["hot"]
+    hot_companies = both_ways["data"]["tags"]["edges"][0]["node"]["companies"]
+    assert hot_companies["totalCount"] == 2
+    assert {e["node"]["company"]["name"] for e in hot_companies["edges"]} == {"Acme", "Beta"}

@@ -151,9 +151,8 @@ def object_handlers(registry: Registry, principal: Principal) -> dict[str, Any]:
         statements, from_field = changes.create_relation(md, data)
         md = await apply(statements)
         source, new_from = changes.find_field(md, from_field.id)
-        assert new_from.relation is not None
-        target = md.objects[new_from.relation.target]
-        to_field = target.fields[new_from.relation.inverse]
+        target = changes.find_object(md, data["toObjectMetadataId"])
+        to_field = target.fields[data["toFieldMetadataName"]]
         return {"id": str(new_from.id), "relationType": data["relationType"],
                 "fromObjectMetadataId": str(source.id), "toObjectMetadataId": str(target.id),
                 "fromFieldMetadataId": str(new_from.id), "toFieldMetadataId": str(to_field.id)}

@@ -293,8 +293,7 @@ def create_relation(metadata: Metadata, data: dict[str, Any]) -> tuple[list[Stat
     if kind not in ("ONE_TO_MANY", "MANY_TO_ONE", "ONE_TO_ONE", "MANY_TO_MANY"):
         raise _invalid("relationType", "must be ONE_TO_MANY, MANY_TO_ONE, ONE_TO_ONE or MANY_TO_MANY")
     if kind == "MANY_TO_MANY":
-        raise _invalid("relationType", "MANY_TO_MANY relations are not supported yet; "
-                                       "create a junction object with two MANY_TO_ONE relations")
+        return _create_many_to_many(metadata, data)
     source = find_object(metadata, data.get("fromObjectMetadataId"))
     target = find_object(metadata, data.get("toObjectMetadataId"))
     from_name = check_name(data.get("fromFieldMetadataName"), "fromFieldMetadataName")
@@ -336,4 +335,50 @@ def create_relation(metadata: Metadata, data: dict[str, Any]) -> tuple[list[Stat
     statements += ddl.add_column(metadata.schema_name, source, from_field)
     statements += ddl.add_column(metadata.schema_name, target, to_field)
     statements.append(metadata_store.bump_version_statement(metadata.workspace_id))
+    return statements, from_field
+
+
+def _create_many_to_many(metadata: Metadata, data: dict[str, Any]) -> tuple[list[Statement], Field]:
+    """A junction object with a link to each side, and a connection to it on both sides.
+
+    As Twenty does with taskTarget/noteTarget: ``company.tags`` lists the junction records, each
+    with its ``tag``; creating or deleting a junction record links or unlinks the pair (each pair at
+    most once). Returns the `from` side's connection field.
+    """
+    source = find_object(metadata, data.get("fromObjectMetadataId"))
+    target = find_object(metadata, data.get("toObjectMetadataId"))
+    from_name = check_name(data.get("fromFieldMetadataName"), "fromFieldMetadataName")
+    to_name = check_name(data.get("toFieldMetadataName"), "toFieldMetadataName")
+    same = source.name_singular == target.name_singular
+    if same and from_name == to_name:
+        raise _invalid("toFieldMetadataName", "must differ from fromFieldMetadataName on a self relation")
+    for obj, name, key in ((source, from_name, "fromFieldMetadataName"), (target, to_name, "toFieldMetadataName")):
+        if _taken(obj, name):
+            raise ValidationError(f"{obj.name_singular} already has a field named {name}",
+                                  details=[{"field": key, "message": "already exists"}])
+    source_link, target_link = ("source", "target") if same else (source.name_singular, target.name_singular)
+    singular = source.name_singular + from_name[0].upper() + from_name[1:] + "Link"
+    statements, junction = create_object(metadata, {
+        "nameSingular": singular, "namePlural": singular + "s",
+        "labelSingular": f"{source.label_singular} {from_name} link",
+        "labelPlural": f"{source.label_singular} {from_name} links",
+        "description": f"Links between {source.label_plural} and {target.label_plural}"})
+    from_field, to_source = relation_pair(source.name_singular, from_name, singular, source_link, custom=True,
+                                          one_label=data.get("fromFieldMetadataLabel"))
+    to_field, to_target = relation_pair(target.name_singular, to_name, singular, target_link, custom=True,
+                                        one_label=data.get("toFieldMetadataLabel"))
+    junction = msgspec.structs.replace(junction, fields={**junction.fields, source_link: to_source,
+                                                         target_link: to_target})
+    proposal = _with(metadata, junction)
+    new_source = msgspec.structs.replace(source, fields={**source.fields, from_name: from_field})
+    proposal = _with(proposal, new_source)
+    base_target = new_source if same else target
+    proposal = _with(proposal, msgspec.structs.replace(base_target, fields={**base_target.fields,
+                                                                            to_name: to_field}))
+    validate_proposal(proposal)
+    wid, schema = metadata.workspace_id, metadata.schema_name
+    for owner, field in ((source, from_field), (target, to_field), (junction, to_source), (junction, to_target)):
+        statements.append(metadata_store.insert_field_statement(wid, owner.id, field))
+        statements += ddl.add_column(schema, owner, field)
+    statements += ddl.unique_columns(schema, junction, (f"{source_link}Id", f"{target_link}Id"))
     return statements, from_field
