@@ -5,9 +5,16 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
+import msgspec
+
 from twenty_storage import errors as storage_errors
 
 _log = logging.getLogger("twenty.errors")
+
+# What msgspec raises for bytes that are not JSON: DecodeError, but UnicodeDecodeError for invalid UTF-8
+# inside a string and RecursionError past its nesting limit (JSON nested 10,000 deep). Every decoder of
+# client input catches all three and answers 400.
+MALFORMED_JSON: tuple[type[Exception], ...] = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
 
 class TwentyError(Exception):
