@@ -113,7 +113,7 @@ def run_walks(client: httpx.AsyncClient, account: Account, nodes: list[dict[str,
               suppress_health_check=[HealthCheck.too_slow])
     @given(keys=st.lists(st.tuples(st.sampled_from(sorted(KEYS)), st.sampled_from(DIRECTIONS)),
                          max_size=3, unique_by=lambda k: k[0]),
-           page=st.integers(min_value=3, max_value=25),
+           page=st.integers(min_value=4, max_value=30),
            which=st.integers(min_value=0, max_value=len(FILTERS) - 1),
            backward=st.booleans())
     def walk(keys: list[tuple[str, str]], page: int, which: int, backward: bool) -> None:
@@ -149,7 +149,7 @@ async def test_walking_pages_yields_the_sorted_set(client: httpx.AsyncClient, ac
     await create_all(client, account, random_companies(random.Random(20261127), 70))
     nodes = await all_nodes(client, account)
     assert len(nodes) == 70
-    with trio.fail_after(60):
+    with trio.fail_after(180):  # a guard against hangs, generous for loaded machines
         await trio.to_thread.run_sync(run_walks, client, account, nodes, 30)
 
 
