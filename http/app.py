@@ -122,8 +122,12 @@ def create_app(services: Services) -> QuartTrio:
     async def on_http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         if status == 413:
-            return _error_response(PayloadTooLargeError(
+            response = _error_response(PayloadTooLargeError(
                 f"Request body is larger than {services.settings.max_body_bytes} bytes"))
+            # the body was never read: the connection cannot carry another request, so tell the client
+            # (without this it would send its next request on it, and wait forever)
+            response.headers["Connection"] = "close"
+            return response
         if status == 404:
             return _error_response(NotFoundError("No route for {} {}".format(*_target())))
         if status == 415:

@@ -8,7 +8,7 @@ import msgspec
 from quart import Response
 from quart_trio import QuartTrio
 
-from twenty_actors.errors import ForbiddenError, ValidationError
+from twenty_actors.errors import MALFORMED_JSON, ForbiddenError, ValidationError
 from twenty_actors.services import Services
 
 from .errors import json_response
@@ -18,7 +18,7 @@ def decode_object(body: bytes) -> dict[str, Any]:
     """A JSON object body; ValidationError otherwise."""
     try:
         value = msgspec.json.decode(body)
-    except msgspec.DecodeError:
+    except MALFORMED_JSON:
         raise ValidationError("Malformed JSON body") from None
     if not isinstance(value, dict):
         raise ValidationError("Body must be a JSON object")

@@ -11,7 +11,7 @@ from quart import websocket
 from quart_trio import QuartTrio
 
 from twenty_actors.auth import Principal
-from twenty_actors.errors import TwentyError
+from twenty_actors.errors import MALFORMED_JSON, TwentyError
 from twenty_actors.services import Services
 from twenty_actors.workspace.feed import Subscriber
 from twenty_actors.workspace.messages import RunRead, Subscribe
@@ -184,7 +184,7 @@ async def _authenticate(services: Services) -> Principal | None:
             token = message.get("token")
             if not isinstance(token, str):
                 raise ValueError
-        except (ValueError, msgspec.DecodeError):
+        except (ValueError, *MALFORMED_JSON):
             await websocket.send(_error("UNAUTHORIZED", 'first message must be {"type":"auth","token":…}'))
             await websocket.close(CLOSE_UNAUTHORIZED, "unauthorized")
             return None
@@ -208,7 +208,7 @@ async def _read(session: _Session, nursery: trio.Nursery) -> None:
         raw = await websocket.receive()
         try:
             message = msgspec.json.decode(raw)
-        except msgspec.DecodeError:
+        except MALFORMED_JSON:
             await session.outbox.send(_error("VALIDATION_ERROR", "messages must be JSON objects"))
             continue
         kind = message.get("type") if isinstance(message, dict) else None

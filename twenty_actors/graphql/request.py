@@ -9,7 +9,7 @@ import msgspec
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 from graphql.validation import specified_rules
 
-from ..errors import ValidationError
+from ..errors import MALFORMED_JSON, ValidationError
 from .limits import MAX_QUERY_LENGTH, depth_limit_rule
 
 
@@ -30,7 +30,7 @@ def decode_request(body: bytes) -> GraphQLRequest:
         request = _decoder.decode(body)
     except msgspec.ValidationError as exc:
         raise ValidationError(f"Invalid GraphQL request: {exc}") from None
-    except msgspec.DecodeError:
+    except MALFORMED_JSON:
         raise ValidationError("Malformed JSON body") from None
     if len(request.query) > MAX_QUERY_LENGTH:
         raise ValidationError(f"Query is longer than {MAX_QUERY_LENGTH} characters")
