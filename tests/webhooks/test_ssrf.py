@@ -26,3 +26,31 @@ async def test_refused_at_creation(client: httpx.AsyncClient, account: Account) 
                          path="/metadata")
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT" and "private" in error["message"]
+
+
+async def test_api_md_example_with_default_settings(client: httpx.AsyncClient, account: Account) -> None:
+    # API.md's request verbatim: a public host is accepted even where DNS cannot resolve it yet
+    # (every delivery resolves and checks again before it connects)
+    api_md = """mutation CreateWebhook {
+  createOneWebhook(
+    data: {
+      targetUrl: "https://your-app.com/webhook"
+      operation: "create"
+      description: "Company created webhook"
+    }
+  ) {
+    id
+    targetUrl
+    operation
+  }
+}"""
+    response = await gql(client, account.access_token, api_md, path="/metadata")
+    hook = response.json()["data"]["createOneWebhook"]
+    assert hook["targetUrl"] == "https://your-app.com/webhook" and hook["operation"] == "create"
+    assert set(hook) == {"id", "targetUrl", "operation"}
+
+
+async def test_unresolvable_host_fails_at_delivery_time() -> None:
+    with pytest.raises(ValidationError, match="does not resolve"):
+        await check_target("http://no-such-host.invalid/x", allow_private=False)
+    await check_target("http://no-such-host.invalid/x", allow_private=False, must_resolve=False)

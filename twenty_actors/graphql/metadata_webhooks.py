@@ -62,7 +62,7 @@ def webhook_handlers(registry: Registry, principal: Principal, *, allow_private:
 
     async def create(args: dict[str, Any]) -> dict[str, Any]:
         data = args["data"]
-        await check_target(data["targetUrl"], allow_private=allow_private)
+        await check_target(data["targetUrl"], allow_private=allow_private, must_resolve=False)
         object_pattern, action_pattern = parse_operation(data["operation"])
         secret = data.get("secret")
         secret = secrets.token_hex(32) if secret is None else _check_secret(secret)
@@ -77,7 +77,7 @@ def webhook_handlers(registry: Registry, principal: Principal, *, allow_private:
     async def update(args: dict[str, Any]) -> dict[str, Any]:
         data, changes = args["data"], {}
         if data.get("targetUrl") is not None:
-            await check_target(data["targetUrl"], allow_private=allow_private)
+            await check_target(data["targetUrl"], allow_private=allow_private, must_resolve=False)
             changes["target_url"] = data["targetUrl"]
         if data.get("operation") is not None:
             changes["object_pattern"], changes["action_pattern"] = parse_operation(data["operation"])

@@ -33,8 +33,11 @@ def check_url_shape(url: object) -> str:
     return url
 
 
-async def check_target(url: str, *, allow_private: bool) -> None:
+async def check_target(url: str, *, allow_private: bool, must_resolve: bool = True) -> None:
     """Refuse targets that resolve to loopback, private, link-local or metadata addresses.
+
+    ``must_resolve=False`` (when a webhook is created or changed) accepts a host that does not resolve
+    yet: DNS may be down or not set up, and every delivery checks again before it connects.
 
     Raises:
         ValidationError: the URL is malformed, does not resolve, or resolves to a private address.
@@ -48,6 +51,8 @@ async def check_target(url: str, *, allow_private: bool) -> None:
     try:
         infos = await trio.socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
+        if not must_resolve:
+            return
         raise _invalid(f"targetUrl host {host!r} does not resolve") from None
     if not infos or any(_is_private(str(info[4][0])) for info in infos):
         raise _invalid("targetUrl resolves to a private, loopback or link-local address")
