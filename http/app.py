@@ -52,6 +52,12 @@ def _target() -> tuple[str, str]:
     return "?", "?"
 
 
+def _has_body() -> bool:
+    """Whether the current HTTP request carries a body."""
+    headers = request.headers
+    return headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in headers
+
+
 def _is_graphql() -> bool:
     return _target()[1] in _GRAPHQL_PATHS
 
@@ -101,7 +107,9 @@ def create_app(services: Services) -> QuartTrio:
         headers = getattr(g, "rate_limit_headers", None)
         if headers:
             response.headers.update(headers)
-        if services.stopping.is_set():
+        if services.stopping.is_set() or (_has_body() and not g.get("body_read")):
+            # refused before its body was read (401, 429, 415, ...): hypercorn cannot reuse such a
+            # connection, and a client that sent its next request on it would wait forever; so say so
             response.headers["Connection"] = "close"
         return response
 
@@ -158,6 +166,7 @@ async def read_json_body() -> bytes:
             not content_type.endswith("+json"):
         raise UnsupportedMediaTypeError("Content-Type must be application/json")
     body: Any = await request.get_data(cache=False)
+    g.body_read = True
     if not isinstance(body, bytes):
         return body.encode()
     try:
