@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from quart import Response
+from quart import Response, request
 from quart_trio import QuartTrio
 
 from twenty_actors.errors import MALFORMED_JSON, ForbiddenError, ValidationError
@@ -43,7 +43,8 @@ def register(app: QuartTrio, services: Services) -> None:
     @app.post("/auth/login")
     async def login() -> Response:
         body = decode_object(await read_json_body())
-        return json_response(await auth.login(body.get("email"), body.get("password")))
+        # the peer's address, never a forwarded header: a client could write any address there
+        return json_response(await auth.login(body.get("email"), body.get("password"), request.remote_addr))
 
     @app.post("/auth/refresh")
     async def refresh() -> Response:

@@ -65,10 +65,11 @@ async def get_workspace(db: Database, workspace_id: uuid.UUID) -> Any:
 
 
 async def find_user_by_email(db: Database, email: str) -> Any:
-    """The live user with this email (case-insensitive), or None."""
+    """The live user with this email (case-insensitive) in a live workspace, or None."""
     return await db.fetchrow(
-        'SELECT id, email, password_hash, workspace_id FROM core."user" '
-        "WHERE lower(email) = lower($1) AND deleted_at IS NULL",
+        'SELECT u.id, u.email, u.password_hash, u.workspace_id FROM core."user" u '
+        "JOIN core.workspace w ON w.id = u.workspace_id AND w.deleted_at IS NULL "
+        "WHERE lower(u.email) = lower($1) AND u.deleted_at IS NULL",
         email,
     )
 
@@ -118,7 +119,8 @@ async def rotate_refresh_token(
                        INSERT INTO core.refresh_token (id, family_id, user_id, expires_at)
                        SELECT $2, family_id, user_id, $3 FROM used RETURNING user_id)
                    SELECT u.id AS user_id, u.workspace_id FROM issued
-                   JOIN core."user" u ON u.id = issued.user_id AND u.deleted_at IS NULL""",
+                   JOIN core."user" u ON u.id = issued.user_id AND u.deleted_at IS NULL
+                   JOIN core.workspace w ON w.id = u.workspace_id AND w.deleted_at IS NULL""",
                 (token_id, new_id, expires_at),
             ),
             (

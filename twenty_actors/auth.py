@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, final
 
@@ -17,7 +18,7 @@ from twenty_storage import accounts
 from twenty_storage.errors import UniqueViolationError
 from twenty_storage.pg import Database
 
-from .errors import ConflictError, UnauthorizedError, ValidationError
+from .errors import ConflictError, RateLimitedError, UnauthorizedError, ValidationError
 from .registry import Registry
 from .workspace.state import ApiKey
 
@@ -76,13 +77,82 @@ def validate_credentials(email: object, password: object) -> tuple[str, str]:
 
 
 @final
+class LoginThrottle:
+    """Failed logins counted per account (the email as typed, known or not) and per client address.
+
+    Past ``free`` failures, each further try must wait for a delay that doubles with every failure (up to
+    ``max_delay_s``); a try that comes too soon is refused with 429 and Retry-After, before any password is
+    checked. Unknown and known emails are counted alike, so the answers tell nothing about who exists.
+    A try counts as a failure from the moment it starts (so guesses sent all at once are counted at
+    once); a success clears its account's count and takes back its own count from its address. Entries
+    expire ``window_s`` after their last failure, and at most ``max_entries`` are kept (the oldest go
+    first): memory stays bounded.
+    """
+
+    def __init__(self, *, free: int = 5, address_free: int = 30, base_delay_s: float = 1.0,
+                 max_delay_s: float = 900.0, window_s: float = 900.0, max_entries: int = 10_000) -> None:
+        self._free = {"account": free, "address": address_free}
+        self._base_delay_s = base_delay_s
+        self._max_delay_s = max_delay_s
+        self._window_s = window_s
+        self._max_entries = max_entries
+        self._failures: OrderedDict[tuple[str, str], tuple[int, float]] = OrderedDict()
+
+    def _keys(self, email: str, address: str | None) -> list[tuple[str, str]]:
+        keys = [("account", email.strip().lower())]
+        if address:
+            keys.append(("address", address))
+        return keys
+
+    def _wait(self, key: tuple[str, str], now: float) -> float:
+        entry = self._failures.get(key)
+        if entry is None:
+            return 0.0
+        failures, last = entry
+        if now - last > self._window_s:
+            del self._failures[key]
+            return 0.0
+        over = failures - self._free[key[0]]
+        if over < 0:
+            return 0.0
+        return max(0.0, last + min(self._max_delay_s, self._base_delay_s * 2.0 ** over) - now)
+
+    def begin(self, email: str, address: str | None) -> None:
+        """Count a login try as failed until it succeeds.
+
+        Raises:
+            RateLimitedError: this account or address must wait before trying again.
+        """
+        now = trio.current_time()
+        keys = self._keys(email, address)
+        wait = max(self._wait(key, now) for key in keys)
+        if wait > 0:
+            raise RateLimitedError("Too many failed logins, retry later", retry_after=wait)
+        for key in keys:
+            failures, _ = self._failures.pop(key, (0, now))
+            self._failures[key] = (failures + 1, now)
+        while len(self._failures) > self._max_entries:
+            self._failures.popitem(last=False)
+
+    def succeeded(self, email: str, address: str | None) -> None:
+        """The try begun for this email and address succeeded."""
+        account, *rest = self._keys(email, address)
+        self._failures.pop(account, None)
+        for key in rest:
+            entry = self._failures.get(key)
+            if entry is not None:
+                self._failures[key] = (max(0, entry[0] - 1), entry[1])
+
+
+@final
 class Auth:
-    """Issues and checks tokens; owns no state beyond the signing secret."""
+    """Issues and checks tokens; owns the signing secret and the failed-login counts of this process."""
 
     def __init__(self, db: Database, registry: Registry, secret: str) -> None:
         self._db = db
         self._registry = registry
         self._secret = secret
+        self.login_throttle = LoginThrottle()
 
     # --- tokens ------------------------------------------------------------------------------
 
@@ -178,15 +248,22 @@ class Auth:
         pair = await self._issue_pair(user_id, workspace_id)
         return SignupResult(pair.access_token, pair.refresh_token, pair.expires_in, str(workspace_id), str(user_id))
 
-    async def login(self, email: object, password: object) -> TokenPair:
-        """Tokens for a user whose password matches; one answer for every failure."""
+    async def login(self, email: object, password: object, address: str | None = None) -> TokenPair:
+        """Tokens for a user whose password matches; one answer for every failure.
+
+        Raises:
+            UnauthorizedError: no such user, or the wrong password (the same answer for both).
+            RateLimitedError: too many failures for this email or from this address (see LoginThrottle).
+        """
         if not isinstance(email, str) or not isinstance(password, str) or len(password) > 1024:
             raise UnauthorizedError("Invalid email or password")
+        self.login_throttle.begin(email, address)
         user = await accounts.find_user_by_email(self._db, email)
         stored = user["password_hash"] if user else _DUMMY_HASH
         ok = await trio.to_thread.run_sync(_verify, stored, password)
         if user is None or not ok:
             raise UnauthorizedError("Invalid email or password")
+        self.login_throttle.succeeded(email, address)
         return await self._issue_pair(user["id"], user["workspace_id"])
 
     async def refresh(self, refresh_token: object) -> TokenPair:

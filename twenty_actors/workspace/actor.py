@@ -41,7 +41,7 @@ from .messages import (
 )
 from .feed import FeedHub, Subscriber
 from .ratelimit import RateLimiter
-from .state import WorkspaceState, api_key_from_row
+from .state import ApiKey, WorkspaceState, api_key_from_row
 
 log = logging.getLogger("twenty.workspace")
 
@@ -155,6 +155,8 @@ class WorkspaceActor:
         self._events_pending = trio.Event()
         self._outbox_pending = trio.Event()
         self._on_deliveries = on_deliveries
+        self._serving: trio.CancelScope | None = None  # cancelled when the workspace turns out to be deleted
+        self._state_lock = trio.Lock()  # orders reloads and key changes: see _reload
 
     async def run(
         self, inbox: trio.MemoryReceiveChannel[Envelope], *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
@@ -179,6 +181,7 @@ class WorkspaceActor:
         write_tx, write_rx = trio.open_memory_channel[Envelope](self.settings.write_queue_size)
         try:
             async with trio.open_nursery() as nursery:
+                self._serving = nursery.cancel_scope
                 nursery.start_soon(self._run_writer, write_rx)
                 background = trio.CancelScope()  # the feed and the outbox: cancelled once the writer is done
                 nursery.start_soon(self._run_background, background)
@@ -242,16 +245,18 @@ class WorkspaceActor:
             case ListApiKeys():
                 return [api_key_from_row(r) for r in await accounts.list_api_keys(self.db, wid)]
             case CreateApiKey(name=name, expires_at=expires_at):
-                row = await accounts.insert_api_key(self.db, uuid.uuid4(), wid, name, expires_at)
-                key = api_key_from_row(row)
-                self._publish(api_keys={**state.api_keys, key.id: key})
+                async with self._state_lock:
+                    row = await accounts.insert_api_key(self.db, uuid.uuid4(), wid, name, expires_at)
+                    key = self._publish_key(api_key_from_row(row))
+                # other server processes learn of the key now, not when their actor next restarts
+                await accounts.notify(self.db, "twenty_workspace", str(wid))
                 return key
             case RevokeApiKey(key_id=key_id):
-                row = await accounts.revoke_api_key(self.db, wid, key_id)
-                if row is None:
-                    raise NotFoundError(f"API key {key_id} not found")
-                key = api_key_from_row(row)
-                self._publish(api_keys={**state.api_keys, key.id: key})
+                async with self._state_lock:
+                    row = await accounts.revoke_api_key(self.db, wid, key_id)
+                    if row is None:
+                        raise NotFoundError(f"API key {key_id} not found")
+                    key = self._publish_key(api_key_from_row(row))
                 await accounts.notify(self.db, "twenty_workspace", str(wid))
                 return key
             case Subscribe(objects=objects, actions=actions):
@@ -275,10 +280,25 @@ class WorkspaceActor:
         assert state is not None
         self.handle.state = msgspec.structs.replace(state, **changes)
 
+    def _publish_key(self, key: ApiKey) -> ApiKey:
+        state = self.handle.state  # the current one: a reload may have replaced it meanwhile
+        assert state is not None
+        self._publish(api_keys={**state.api_keys, key.id: key})
+        return key
+
     async def _reload(self) -> None:
-        state = await load_state(self.db, self.handle.workspace_id, self._load_metadata)
-        if state is not None:
-            self.handle.state = state
+        # one at a time, and never across a key change: a reload that read the database before a revocation
+        # must not publish its older state after it (the revoked key would work again)
+        async with self._state_lock:
+            state = await load_state(self.db, self.handle.workspace_id, self._load_metadata)
+            if state is not None:
+                self.handle.state = state
+        if state is None:
+            # deleted meanwhile: stop serving its cached state; the next request starts afresh, and is
+            # refused (the workspace no longer exists)
+            log.info("workspace %s was deleted; stopping its actor", self.handle.workspace_id)
+            if self._serving is not None:
+                self._serving.cancel()
 
     async def _run_background(self, scope: trio.CancelScope) -> None:
         with scope:
