@@ -58,10 +58,30 @@ class ServerProcess:
             log.write(f"--- start {self.starts} ---\n".encode())
             log.flush()
             self.process = await trio.lowlevel.open_process(
-                [sys.executable, "-m", "twenty_actors", "serve", "--database-url", self.dsn,
-                 "--port", str(self.port), "--secret", self.secret, "--rate-limits", UNLIMITED,
-                 "--data-dir", str(self.workdir / ".twenty"), "--log-level", "warning", *self.extra],
-                cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=log)
+                [
+                    sys.executable,
+                    "-m",
+                    "twenty_actors",
+                    "serve",
+                    "--database-url",
+                    self.dsn,
+                    "--port",
+                    str(self.port),
+                    "--secret",
+                    self.secret,
+                    "--rate-limits",
+                    UNLIMITED,
+                    "--data-dir",
+                    str(self.workdir / ".twenty"),
+                    "--log-level",
+                    "warning",
+                    *self.extra,
+                ],
+                cwd=REPO,
+                env=_env(),
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
         assert self.process.stdout is not None
         output = b""
         with trio.fail_after(timeout):
@@ -108,7 +128,9 @@ class ServerProcess:
 @asynccontextmanager
 async def open_server_process(dsn: str, workdir: Path, **kwargs: Any) -> AsyncIterator[ServerProcess]:
     """A started server process, killed at the end whatever happened."""
-    server = ServerProcess(dsn, workdir, secret=kwargs.pop("secret", "hardening-" + uuid.uuid4().hex), **kwargs)
+    server = ServerProcess(
+        dsn, workdir, secret=kwargs.pop("secret", "hardening-" + uuid.uuid4().hex), **kwargs
+    )
     try:
         await server.start()
         yield server
@@ -119,7 +141,9 @@ async def open_server_process(dsn: str, workdir: Path, **kwargs: Any) -> AsyncIt
 async def sign_up(client: httpx.AsyncClient, name: str = "Hardening") -> dict[str, Any]:
     """A new workspace and owner through POST /auth/signup; the answer plus the credentials."""
     email = f"hard-{uuid.uuid4().hex[:10]}@example.com"
-    response = await client.post("/auth/signup", json={"email": email, "password": "secret123", "workspaceName": name})
+    response = await client.post(
+        "/auth/signup", json={"email": email, "password": "secret123", "workspaceName": name}
+    )
     assert response.status_code == 201, response.text
     return {**response.json(), "email": email, "password": "secret123"}
 
@@ -152,16 +176,19 @@ async def open_inprocess_server(settings: Any) -> AsyncIterator[InProcessServer]
     """open_services + Hypercorn, as ``twenty-actors serve`` runs them; stopped at the end of the block."""
     from hypercorn.config import Config
     from hypercorn.trio import serve
+    from twenty_http.app import create_app
 
     from twenty_actors.services import open_services
-    from twenty_http.app import create_app
 
     async with open_services(settings) as services, trio.open_nursery() as nursery:
         config = Config()
         config.bind = ["127.0.0.1:0"]
         config.accesslog = None
         config.graceful_timeout = 2
-        binds = await nursery.start(lambda task_status: serve(
-            create_app(services), config, shutdown_trigger=services.stopping.wait, task_status=task_status))
+        binds = await nursery.start(
+            lambda task_status: serve(
+                create_app(services), config, shutdown_trigger=services.stopping.wait, task_status=task_status
+            )
+        )
         yield InProcessServer(binds[0], services)
         services.stopping.set()

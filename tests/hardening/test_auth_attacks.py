@@ -16,11 +16,11 @@ import jwt
 import pytest
 import trio
 import trio.testing
+from twenty_storage import accounts
 
 from twenty_actors.auth import LoginThrottle
 from twenty_actors.errors import RateLimitedError
 from twenty_actors.services import NOTIFY_CHANNEL
-from twenty_storage import accounts
 
 from ..conftest import Account, Server, sign_up
 from ._proc import open_server_process, report
@@ -36,9 +36,11 @@ def _b64(value: dict[str, Any]) -> str:
 async def _status(client: httpx.AsyncClient, token: str) -> int:
     """The status of a REST list, a GraphQL query and a metadata query with ``token``: all must agree."""
     headers = {"Authorization": f"Bearer {token}"}
-    answers = [await client.get("/rest/companies", headers=headers),
-               await client.post("/graphql", json={"query": "{ companies { totalCount } }"}, headers=headers),
-               await client.post("/metadata", json={"query": "{ apiKeys { id } }"}, headers=headers)]
+    answers = [
+        await client.get("/rest/companies", headers=headers),
+        await client.post("/graphql", json={"query": "{ companies { totalCount } }"}, headers=headers),
+        await client.post("/metadata", json={"query": "{ apiKeys { id } }"}, headers=headers),
+    ]
     statuses = {r.status_code for r in answers}
     assert len(statuses) == 1, [(r.status_code, r.text) for r in answers]
     if 401 in statuses:
@@ -51,9 +53,14 @@ async def _rest_status(client: httpx.AsyncClient, token: str) -> int:
     return (await client.get("/rest/companies", headers={"Authorization": f"Bearer {token}"})).status_code
 
 
-async def _meta(client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any] | None = None) -> Any:
-    response = await client.post("/metadata", json={"query": query, "variables": variables},
-                                 headers={"Authorization": f"Bearer {token}"})
+async def _meta(
+    client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any] | None = None
+) -> Any:
+    response = await client.post(
+        "/metadata",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     body = response.json()
     assert response.status_code == 200 and "errors" not in body, body
     return body["data"]
@@ -63,24 +70,38 @@ async def _meta(client: httpx.AsyncClient, token: str, query: str, variables: di
 async def test_forged_and_stale_tokens(server: Server, client: httpx.AsyncClient, account: Account) -> None:
     secret = server.services.settings.secret
     now = datetime.now(UTC)
-    claims = {"sub": account.user_id, "wid": account.workspace_id, "typ": "access", "iat": now,
-              "exp": now + timedelta(minutes=5)}
+    claims = {
+        "sub": account.user_id,
+        "wid": account.workspace_id,
+        "typ": "access",
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
     plain = {**claims, "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp())}
+    signature = account.access_token.split(".")[2]
     forged = {
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(plain)}.",
-        "alg none, signature kept": f"{_b64({'alg': 'none'})}.{_b64(plain)}.{account.access_token.split('.')[2]}",
+        "alg none, signature kept": f"{_b64({'alg': 'none'})}.{_b64(plain)}.{signature}",
         "another secret": jwt.encode(claims, "another-secret-" + uuid.uuid4().hex, algorithm="HS256"),
         "HS512 with the secret": jwt.encode(claims, secret, algorithm="HS512"),
         "expired": jwt.encode({**claims, "exp": now - timedelta(seconds=1)}, secret, algorithm="HS256"),
         "refresh token as access": account.refresh_token,
         "unknown typ": jwt.encode({**claims, "typ": "admin"}, secret, algorithm="HS256"),
         "no typ": jwt.encode({k: v for k, v in claims.items() if k != "typ"}, secret, algorithm="HS256"),
-        "workspace that does not exist": jwt.encode({**claims, "wid": str(uuid.uuid4())}, secret, algorithm="HS256"),
-        "api key that does not exist": jwt.encode({**claims, "typ": "api_key", "sub": str(uuid.uuid4())}, secret,
-                                                  algorithm="HS256"),
+        "workspace that does not exist": jwt.encode(
+            {**claims, "wid": str(uuid.uuid4())}, secret, algorithm="HS256"
+        ),
+        "api key that does not exist": jwt.encode(
+            {**claims, "typ": "api_key", "sub": str(uuid.uuid4())}, secret, algorithm="HS256"
+        ),
         "garbage": "a.b.c",
-        "payload swapped": ".".join([account.access_token.split(".")[0], _b64({**plain, "wid": str(uuid.uuid4())}),
-                                     account.access_token.split(".")[2]]),
+        "payload swapped": ".".join(
+            [
+                account.access_token.split(".")[0],
+                _b64({**plain, "wid": str(uuid.uuid4())}),
+                account.access_token.split(".")[2],
+            ]
+        ),
     }
     for name, token in forged.items():
         assert await _status(client, token) == 401, name
@@ -93,7 +114,9 @@ async def test_deleted_workspace_is_refused(server: Server, client: httpx.AsyncC
     assert await _status(client, warm.access_token) == 200  # its actor runs now
     db = server.services.db
     for account in (cold, warm):  # as a deletion does it: mark the workspace, tell every server
-        await db.execute("UPDATE core.workspace SET deleted_at = now() WHERE id = $1", uuid.UUID(account.workspace_id))
+        await db.execute(
+            "UPDATE core.workspace SET deleted_at = now() WHERE id = $1", uuid.UUID(account.workspace_id)
+        )
         await accounts.notify(db, NOTIFY_CHANNEL, account.workspace_id)
     assert await _status(client, cold.access_token) == 401
     with trio.fail_after(5):
@@ -116,7 +139,9 @@ async def test_refresh_token_reuse_revokes_the_family(client: httpx.AsyncClient,
     # the replay gave the theft away: the family's live token is dead too
     assert (await client.post("/auth/refresh", json={"refreshToken": second})).status_code == 401
     # two racing uses of one fresh token: exactly one wins
-    fresh = (await client.post("/auth/login", json={"email": account.email, "password": account.password})).json()
+    fresh = (
+        await client.post("/auth/login", json={"email": account.email, "password": account.password})
+    ).json()
     results: list[int] = []
 
     async def use() -> None:
@@ -129,12 +154,15 @@ async def test_refresh_token_reuse_revokes_the_family(client: httpx.AsyncClient,
     assert sorted(results) == [200, 401, 401, 401, 401]
 
 
-async def test_api_keys_across_two_server_processes(server: Server, client: httpx.AsyncClient, account: Account,
-                                                    pg_dsn: str, tmp_path: Path) -> None:
+async def test_api_keys_across_two_server_processes(
+    server: Server, client: httpx.AsyncClient, account: Account, pg_dsn: str, tmp_path: Path
+) -> None:
     secret = server.services.settings.secret
     assert secret is not None
-    async with open_server_process(pg_dsn, tmp_path, secret=secret) as other, \
-            httpx.AsyncClient(base_url=other.url, timeout=30) as other_client:
+    async with (
+        open_server_process(pg_dsn, tmp_path, secret=secret) as other,
+        httpx.AsyncClient(base_url=other.url, timeout=30) as other_client,
+    ):
         assert await _status(other_client, account.access_token) == 200  # both processes run the actor now
         # a key made on this process works at once on the other one
         key = (await _meta(client, account.access_token, KEY))["createOneApiKey"]
@@ -161,15 +189,20 @@ async def test_api_keys_across_two_server_processes(server: Server, client: http
         with trio.fail_after(5):
             while await _rest_status(client, key2["token"]) != 401:
                 await trio.sleep(0.01)
-    report("auth_two_processes", new_key_usable_on_other_process_s=round(created_s, 3),
-           revoked_key_refused_on_other_process_s=round(revoked_s, 3))
+    report(
+        "auth_two_processes",
+        new_key_usable_on_other_process_s=round(created_s, 3),
+        revoked_key_refused_on_other_process_s=round(revoked_s, 3),
+    )
 
 
 async def _login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
     return await client.post("/auth/login", json={"email": email, "password": password})
 
 
-async def test_brute_force_login_is_slowed_without_enumeration(client: httpx.AsyncClient, account: Account) -> None:
+async def test_brute_force_login_is_slowed_without_enumeration(
+    client: httpx.AsyncClient, account: Account
+) -> None:
     unknown = f"nobody-{uuid.uuid4().hex[:8]}@example.com"
     answers: dict[str, list[httpx.Response]] = {account.email: [], unknown: []}
     timings: dict[str, list[float]] = {account.email: [], unknown: []}
@@ -189,14 +222,19 @@ async def test_brute_force_login_is_slowed_without_enumeration(client: httpx.Asy
     assert known_bodies == unknown_bodies
     # while slowed, even the right password waits (else a guess that succeeds would be told apart)
     assert (await _login(client, account.email, account.password)).status_code == 429
-    report("auth_brute_force", attempts_per_account=12, plain_failures_before_slowing=5,
-           median_failed_login_ms_known=round(statistics.median(timings[account.email][:5]) * 1000, 1),
-           median_failed_login_ms_unknown=round(statistics.median(timings[unknown][:5]) * 1000, 1))
+    report(
+        "auth_brute_force",
+        attempts_per_account=12,
+        plain_failures_before_slowing=5,
+        median_failed_login_ms_known=round(statistics.median(timings[account.email][:5]) * 1000, 1),
+        median_failed_login_ms_unknown=round(statistics.median(timings[unknown][:5]) * 1000, 1),
+    )
 
 
 async def test_login_throttle_per_account_and_address(autojump_clock: trio.testing.MockClock) -> None:
-    throttle = LoginThrottle(free=5, address_free=30, base_delay_s=1.0, max_delay_s=60.0, window_s=900.0,
-                             max_entries=100)
+    throttle = LoginThrottle(
+        free=5, address_free=30, base_delay_s=1.0, max_delay_s=60.0, window_s=900.0, max_entries=100
+    )
     # per address: 30 failures over 30 different emails, then every email from there must wait
     for i in range(30):
         throttle.begin(f"user{i}@example.com", "10.0.0.1")

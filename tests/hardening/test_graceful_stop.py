@@ -18,10 +18,10 @@ import h11
 import httpx
 import trio
 from trio_websocket import ConnectionClosed, open_websocket_url
-
-from twenty_actors.workspace.actor import lock_key
 from twenty_storage.pg import Database, open_storage
 from twenty_storage.sql import ident
+
+from twenty_actors.workspace.actor import lock_key
 
 from ._proc import ServerProcess, fresh_database, full, report, sign_up
 from .test_kill9 import CREATE_MANY, CREATE_ONE, WRITERS, Ledger, Writer
@@ -41,9 +41,20 @@ class RawRequest:
         stream = await trio.open_tcp_stream("127.0.0.1", port)
         raw = cls(stream)
         data = json.dumps(body).encode()
-        await stream.send_all(raw.conn.send(h11.Request(method=method, target=path, headers=[
-            ("host", f"127.0.0.1:{port}"), ("content-type", "application/json"),
-            ("authorization", f"Bearer {token}"), ("content-length", str(len(data)))])))
+        await stream.send_all(
+            raw.conn.send(
+                h11.Request(
+                    method=method,
+                    target=path,
+                    headers=[
+                        ("host", f"127.0.0.1:{port}"),
+                        ("content-type", "application/json"),
+                        ("authorization", f"Bearer {token}"),
+                        ("content-length", str(len(data))),
+                    ],
+                )
+            )
+        )
         await stream.send_all(raw.conn.send(h11.Data(data=data)) + raw.conn.send(h11.EndOfMessage()))
         return raw
 
@@ -65,10 +76,14 @@ class RawRequest:
 
 
 async def _company_ids(db: Database, workspace_id: str) -> set[str]:
-    schema = await db.fetchval("SELECT schema_name FROM core.workspace WHERE id = $1", uuid.UUID(workspace_id))
-    rows = await db.fetch(f"SELECT c.id, (SELECT count(*) FROM {ident(schema, '_event')} e "
-                          f"WHERE e.\"recordId\" = c.id AND e.event = 'company.created') AS events "
-                          f"FROM {ident(schema, 'company')} c")
+    schema = await db.fetchval(
+        "SELECT schema_name FROM core.workspace WHERE id = $1", uuid.UUID(workspace_id)
+    )
+    rows = await db.fetch(
+        f"SELECT c.id, (SELECT count(*) FROM {ident(schema, '_event')} e "  # noqa: S608 - names through ident()
+        f"WHERE e.\"recordId\" = c.id AND e.event = 'company.created') AS events "
+        f"FROM {ident(schema, 'company')} c"
+    )
     assert all(r["events"] == 1 for r in rows)
     return {str(r["id"]) for r in rows}
 
@@ -84,31 +99,51 @@ async def test_sigterm_finishes_in_flight_writes(pg_dsn: str, tmp_path: Path) ->
                 ws_url = server.url.replace("http://", "ws://") + "/ws"
                 async with open_websocket_url(ws_url) as ws:
                     await ws.send_message(json.dumps({"type": "auth", "token": token}))
-                    await ws.send_message(json.dumps({"type": "subscribe", "id": "s", "objects": ["company"]}))
+                    await ws.send_message(
+                        json.dumps({"type": "subscribe", "id": "s", "objects": ["company"]})
+                    )
                     with trio.fail_after(10):
                         assert json.loads(await ws.get_message())["type"] == "ready"
                         assert json.loads(await ws.get_message())["type"] == "subscribed"
                     # hold the workspace's writer lock: every commit now waits for us
                     await db.execute("SELECT pg_advisory_lock($1)", lock_key(uuid.UUID(wid)))
                     # single creates (REST, GraphQL) and batches of 2 or 3 (REST, GraphQL), in turn
-                    ids = [[str(uuid.uuid4()) for _ in range(1 if i % 2 == 0 else 2 + i // 2 % 2)] for i in range(WRITERS)]
+                    ids = [
+                        [str(uuid.uuid4()) for _ in range(1 if i % 2 == 0 else 2 + i // 2 % 2)]
+                        for i in range(WRITERS)
+                    ]
                     requests = []
                     for i, batch in enumerate(ids):
                         data = [{"id": rid, "name": f"term-{rid[:8]}"} for rid in batch]
                         if i % 4 == 0:
-                            raw = await RawRequest.send(server.port, "POST", "/rest/companies", token, data[0])
+                            raw = await RawRequest.send(
+                                server.port, "POST", "/rest/companies", token, data[0]
+                            )
                         elif i % 4 == 1:
-                            raw = await RawRequest.send(server.port, "POST", "/rest/batch/companies", token, data)
+                            raw = await RawRequest.send(
+                                server.port, "POST", "/rest/batch/companies", token, data
+                            )
                         elif i % 4 == 2:
-                            raw = await RawRequest.send(server.port, "POST", "/graphql", token,
-                                                        {"query": CREATE_ONE, "variables": {"d": data[0]}})
+                            raw = await RawRequest.send(
+                                server.port,
+                                "POST",
+                                "/graphql",
+                                token,
+                                {"query": CREATE_ONE, "variables": {"d": data[0]}},
+                            )
                         else:
-                            raw = await RawRequest.send(server.port, "POST", "/graphql", token,
-                                                        {"query": CREATE_MANY, "variables": {"d": data}})
+                            raw = await RawRequest.send(
+                                server.port,
+                                "POST",
+                                "/graphql",
+                                token,
+                                {"query": CREATE_MANY, "variables": {"d": data}},
+                            )
                         requests.append(raw)
                     with trio.fail_after(10):  # the first commit is waiting for the lock
-                        while not await db.fetchval("SELECT count(*) FROM pg_locks "
-                                                    "WHERE locktype = 'advisory' AND NOT granted"):
+                        while not await db.fetchval(
+                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                        ):
                             await trio.sleep(0.01)
                     # a read answers meanwhile (reads do not queue behind writes); by the time it has, the
                     # server has long read the requests sent before it
@@ -147,8 +182,14 @@ async def test_sigterm_finishes_in_flight_writes(pg_dsn: str, tmp_path: Path) ->
     assert [status for status, _ in answers] == [201, 201, 200, 200] * (WRITERS // 4), answers
     assert all(b"errors" not in body for _, body in answers)
     assert {rid for batch in ids for rid in batch} == found
-    report("graceful_in_flight", in_flight=len(requests), answered_2xx=len(answers),
-           records_found=len(found), exit_code=code, exit_seconds_after_release=round(exit_s, 2))
+    report(
+        "graceful_in_flight",
+        in_flight=len(requests),
+        answered_2xx=len(answers),
+        records_found=len(found),
+        exit_code=code,
+        exit_seconds_after_release=round(exit_s, 2),
+    )
 
 
 async def test_sigterm_under_load(pg_dsn: str, tmp_path: Path) -> None:
@@ -166,7 +207,10 @@ async def test_sigterm_under_load(pg_dsn: str, tmp_path: Path) -> None:
                     await server.start()
                 ledger = Ledger()
                 ledger.threshold = rng.randint(20, 150)
-                writers = [Writer(ledger, account["accessToken"], random.Random(rng.random())) for _ in range(WRITERS)]
+                writers = [
+                    Writer(ledger, account["accessToken"], random.Random(rng.random()))
+                    for _ in range(WRITERS)
+                ]
                 limits = httpx.Limits(max_connections=WRITERS, max_keepalive_connections=WRITERS)
                 async with httpx.AsyncClient(base_url=server.url, timeout=20, limits=limits) as client:
                     async with trio.open_nursery() as nursery:
@@ -188,9 +232,15 @@ async def test_sigterm_under_load(pg_dsn: str, tmp_path: Path) -> None:
                 # before it was read) never happened
                 assert found & set(ledger.created) == acked, "a create the client saw fail was applied"
                 refused_503 = ledger.statuses["503"]
-                figures.append({"acknowledged": ledger.acked, "attempted": ledger.attempted,
-                                "exit_s": round(exit_s, 2), "answers": dict(ledger.statuses),
-                                "refused_503": refused_503})
+                figures.append(
+                    {
+                        "acknowledged": ledger.acked,
+                        "attempted": ledger.attempted,
+                        "exit_s": round(exit_s, 2),
+                        "answers": dict(ledger.statuses),
+                        "refused_503": refused_503,
+                    }
+                )
         finally:
             await server.kill()
     report("graceful_load", trials=trials, runs=figures)

@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import trio
 from trio_websocket import open_websocket_url
-
 from twenty_storage.accounts import workspace_schema_name
 from twenty_storage.pg import Database
 from twenty_storage.sql import ident
@@ -47,8 +46,14 @@ class Sweep:
         assert self.secret not in response.text, (surface, response.text)
         return response.json()
 
-    async def graphql(self, query: str, variables: dict[str, Any] | None = None, *, path: str = "/graphql",
-                      expect: set[str] | None = None) -> dict[str, Any]:
+    async def graphql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        path: str = "/graphql",
+        expect: set[str] | None = None,
+    ) -> dict[str, Any]:
         """A GraphQL request: it fails with a code of ``expect``, or succeeds without any of A's ids."""
         response = await gql(self.client, self.b.access_token, query, variables, path=path)
         body: dict[str, Any] = self._check(path, response)
@@ -79,8 +84,11 @@ class Sweep:
 
 def _links(obj: Any, records: dict[str, str]) -> list[tuple[str, str]]:
     """(relation column, A's record of the target object) for every many-to-one side of ``obj``."""
-    return [(f.relation.join_column, records[f.relation.target]) for f in obj.fields.values()
-            if f.relation is not None and f.relation.join_column and f.columns() and f.relation.target in records]
+    return [
+        (f.relation.join_column, records[f.relation.target])
+        for f in obj.fields.values()
+        if f.relation is not None and f.relation.join_column and f.columns() and f.relation.target in records
+    ]
 
 
 def _ids_in(value: Any) -> set[str]:
@@ -92,8 +100,14 @@ def _ids_in(value: Any) -> set[str]:
     return {value} if isinstance(value, str) else set()
 
 
-async def _ok(client: httpx.AsyncClient, account: Account, query: str, variables: dict[str, Any] | None = None,
-              *, path: str = "/graphql") -> dict[str, Any]:
+async def _ok(
+    client: httpx.AsyncClient,
+    account: Account,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    path: str = "/graphql",
+) -> dict[str, Any]:
     response = await gql(client, account.access_token, query, variables, path=path)
     body = response.json()
     assert response.status_code == 200 and "errors" not in body, body
@@ -105,19 +119,25 @@ async def _snapshot(db: Database, workspace_id: str) -> dict[str, Any]:
     """Everything of workspace A that B could have changed."""
     wid = uuid.UUID(workspace_id)
     schema = workspace_schema_name(wid)
-    tables = [r["table_name"] for r in await db.fetch(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", schema)]
+    tables = [
+        r["table_name"]
+        for r in await db.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", schema
+        )
+    ]
     out: dict[str, Any] = {}
     for table in tables:
         out[table] = await db.fetchval(
-            f"SELECT coalesce(json_agg(t ORDER BY t::text), '[]') FROM {ident(schema, table)} t")
+            f"SELECT coalesce(json_agg(t ORDER BY t::text), '[]') FROM {ident(schema, table)} t"  # noqa: S608 - names through ident()
+        )
     core = {
         "workspace": "SELECT json_agg(t) FROM core.workspace t WHERE id = $1",
         "api_key": "SELECT json_agg(t ORDER BY id) FROM core.api_key t WHERE workspace_id = $1",
         "webhook": "SELECT json_agg(t ORDER BY id) FROM core.webhook t WHERE workspace_id = $1",
         "delivery": "SELECT json_agg(json_build_array(id, webhook_id, event_seq) ORDER BY id) "
-                    "FROM core.webhook_delivery WHERE workspace_id = $1",
-        "object_metadata": "SELECT json_agg(t ORDER BY id) FROM core.object_metadata t WHERE workspace_id = $1",
+        "FROM core.webhook_delivery WHERE workspace_id = $1",
+        "object_metadata": "SELECT json_agg(t ORDER BY id) FROM core.object_metadata t "
+        "WHERE workspace_id = $1",
         "field_metadata": "SELECT json_agg(t ORDER BY id) FROM core.field_metadata t WHERE workspace_id = $1",
     }
     for name, sql in core.items():
@@ -127,30 +147,80 @@ async def _snapshot(db: Database, workspace_id: str) -> dict[str, Any]:
 
 async def _seed_a(client: httpx.AsyncClient, a: Account, secret: str) -> dict[str, Any]:
     """Workspace A: a custom object with a relation, a record of every object, a key, a webhook."""
-    objects = await _ok(client, a, "{ objects { edges { node { id nameSingular fields { edges { node { id name } } }"
-                                    " } } } }", path="/metadata")
+    objects = await _ok(
+        client,
+        a,
+        "{ objects { edges { node { id nameSingular fields { edges { node { id name } } } } } } }",
+        path="/metadata",
+    )
     object_ids = {e["node"]["nameSingular"]: e["node"]["id"] for e in objects["objects"]["edges"]}
-    gadget = (await _ok(client, a, "mutation($d: CreateObjectInput!) { createOneObject(data: $d) { id } }", {"d": {
-        "nameSingular": "gadget", "namePlural": "gadgets", "labelSingular": "Gadget", "labelPlural": "Gadgets",
-        "description": secret}}, path="/metadata"))["createOneObject"]["id"]
-    field = (await _ok(client, a, "mutation($d: CreateFieldInput!) { createOneField(data: $d) { id } }", {"d": {
-        "objectMetadataId": gadget, "name": "codeName", "label": "Code name", "type": "TEXT",
-        "description": secret}}, path="/metadata"))["createOneField"]["id"]
-    relation = (await _ok(client, a, "mutation($d: CreateRelationInput!) { createOneRelation(data: $d) { id } }", {"d": {
-        "relationType": "ONE_TO_MANY", "fromObjectMetadataId": object_ids["company"], "toObjectMetadataId": gadget,
-        "fromFieldMetadataName": "gadgets", "toFieldMetadataName": "company"}}, path="/metadata"))
+    gadget = (
+        await _ok(
+            client,
+            a,
+            "mutation($d: CreateObjectInput!) { createOneObject(data: $d) { id } }",
+            {
+                "d": {
+                    "nameSingular": "gadget",
+                    "namePlural": "gadgets",
+                    "labelSingular": "Gadget",
+                    "labelPlural": "Gadgets",
+                    "description": secret,
+                }
+            },
+            path="/metadata",
+        )
+    )["createOneObject"]["id"]
+    field = (
+        await _ok(
+            client,
+            a,
+            "mutation($d: CreateFieldInput!) { createOneField(data: $d) { id } }",
+            {
+                "d": {
+                    "objectMetadataId": gadget,
+                    "name": "codeName",
+                    "label": "Code name",
+                    "type": "TEXT",
+                    "description": secret,
+                }
+            },
+            path="/metadata",
+        )
+    )["createOneField"]["id"]
+    relation = await _ok(
+        client,
+        a,
+        "mutation($d: CreateRelationInput!) { createOneRelation(data: $d) { id } }",
+        {
+            "d": {
+                "relationType": "ONE_TO_MANY",
+                "fromObjectMetadataId": object_ids["company"],
+                "toObjectMetadataId": gadget,
+                "fromFieldMetadataName": "gadgets",
+                "toFieldMetadataName": "company",
+            }
+        },
+        path="/metadata",
+    )
     records: dict[str, str] = {}
 
     async def create(name: str, data: dict[str, Any], key: str | None = None) -> None:
         pascal = name[0].upper() + name[1:]
-        created = await _ok(client, a, f"mutation($d: {pascal}CreateInput!) {{ create{pascal}(data: $d) {{ id }} }}",
-                            {"d": data})
+        created = await _ok(
+            client,
+            a,
+            f"mutation($d: {pascal}CreateInput!) {{ create{pascal}(data: $d) {{ id }} }}",
+            {"d": data},
+        )
         records[key or name] = created[f"create{pascal}"]["id"]
 
     await create("company", {"name": secret})
     await create("person", {"city": secret, "companyId": records["company"]})
-    await create("opportunity", {"name": secret, "companyId": records["company"],
-                                 "pointOfContactId": records["person"]})
+    await create(
+        "opportunity",
+        {"name": secret, "companyId": records["company"], "pointOfContactId": records["person"]},
+    )
     await create("task", {"title": secret})
     await create("note", {"title": secret})
     await create("taskTarget", {"taskId": records["task"], "companyId": records["company"]})
@@ -158,14 +228,40 @@ async def _seed_a(client: httpx.AsyncClient, a: Account, secret: str) -> dict[st
     await create("gadget", {"codeName": secret, "companyId": records["company"]})
     members = await _ok(client, a, "{ workspaceMembers { edges { node { id } } } }")
     records["workspaceMember"] = members["workspaceMembers"]["edges"][0]["node"]["id"]
-    key = (await _ok(client, a, 'mutation { createOneApiKey(data: {name: "a-key", expiresAt: "2099-01-01T00:00:00Z"})'
-                                " { id token } }", path="/metadata"))["createOneApiKey"]
-    hook = (await _ok(client, a, "mutation($d: CreateWebhookInput!) { createOneWebhook(data: $d) { id } }", {"d": {
-        "targetUrl": f"http://127.0.0.1:{free_port()}/hook", "operation": "*.*", "description": secret}},
-        path="/metadata"))["createOneWebhook"]["id"]
+    key = (
+        await _ok(
+            client,
+            a,
+            'mutation { createOneApiKey(data: {name: "a-key", expiresAt: "2099-01-01T00:00:00Z"})'
+            " { id token } }",
+            path="/metadata",
+        )
+    )["createOneApiKey"]
+    hook = (
+        await _ok(
+            client,
+            a,
+            "mutation($d: CreateWebhookInput!) { createOneWebhook(data: $d) { id } }",
+            {
+                "d": {
+                    "targetUrl": f"http://127.0.0.1:{free_port()}/hook",
+                    "operation": "*.*",
+                    "description": secret,
+                }
+            },
+            path="/metadata",
+        )
+    )["createOneWebhook"]["id"]
     await create("company", {"name": secret + "-2"}, "company2")  # an event after the webhook: a delivery
-    return {"objects": object_ids, "gadget": gadget, "field": field, "relation": relation, "records": records,
-            "key": key, "webhook": hook}
+    return {
+        "objects": object_ids,
+        "gadget": gadget,
+        "field": field,
+        "relation": relation,
+        "records": records,
+        "key": key,
+        "webhook": hook,
+    }
 
 
 async def test_isolation_sweep(server: Server, client: httpx.AsyncClient) -> None:
@@ -176,13 +272,23 @@ async def test_isolation_sweep(server: Server, client: httpx.AsyncClient) -> Non
     records: dict[str, str] = seed["records"]
     db = server.services.db
     with trio.fail_after(10):  # the webhook's delivery row exists (the sender keeps failing to deliver it)
-        while not await db.fetchval("SELECT count(*) FROM core.webhook_delivery WHERE webhook_id = $1",
-                                    uuid.UUID(seed["webhook"])):
+        while not await db.fetchval(
+            "SELECT count(*) FROM core.webhook_delivery WHERE webhook_id = $1", uuid.UUID(seed["webhook"])
+        ):
             await trio.sleep(0.02)
-    delivery = str(await db.fetchval("SELECT id FROM core.webhook_delivery WHERE webhook_id = $1 LIMIT 1",
-                                     uuid.UUID(seed["webhook"])))
-    meta_ids = {seed["gadget"], seed["field"], seed["key"]["id"], seed["webhook"], delivery,
-                *seed["objects"].values()}
+    delivery = str(
+        await db.fetchval(
+            "SELECT id FROM core.webhook_delivery WHERE webhook_id = $1 LIMIT 1", uuid.UUID(seed["webhook"])
+        )
+    )
+    meta_ids = {
+        seed["gadget"],
+        seed["field"],
+        seed["key"]["id"],
+        seed["webhook"],
+        delivery,
+        *seed["objects"].values(),
+    }
     a_ids = set(records.values()) | meta_ids | {a.workspace_id, a.user_id}
     before = await _snapshot(db, a.workspace_id)
     sweep = Sweep(client, b, secret, a_ids - set(seed["objects"].values()))  # standard objects differ anyway
@@ -198,87 +304,138 @@ async def test_isolation_sweep(server: Server, client: httpx.AsyncClient) -> Non
         pascal = obj_name[0].upper() + obj_name[1:]
         target = mine or all_ids[0]
         if kind == "find_one":
-            body = await sweep.graphql(f"query($id: ID!) {{ {field}(filter: {{id: {{eq: $id}}}}) {{ id }} }}",
-                                       {"id": target})
+            body = await sweep.graphql(
+                f"query($id: ID!) {{ {field}(filter: {{id: {{eq: $id}}}}) {{ id }} }}", {"id": target}
+            )
             assert body["data"] == {field: None}
         elif kind == "find_many":
-            body = await sweep.graphql(f"query($ids: [ID!]) {{ {field}(filter: {{id: {{in: $ids}}}}) "
-                                       "{ edges { node { id } } totalCount } }", {"ids": all_ids})
+            body = await sweep.graphql(
+                f"query($ids: [ID!]) {{ {field}(filter: {{id: {{in: $ids}}}}) "
+                "{ edges { node { id } } totalCount } }",
+                {"ids": all_ids},
+            )
             assert body["data"][field] == {"edges": [], "totalCount": 0}
-            await sweep.graphql(f"{{ {field}(filter: {{deletedAt: {{is: NOT_NULL}}}}) {{ edges {{ node {{ id }} }} }} }}")
+            await sweep.graphql(
+                f"{{ {field}(filter: {{deletedAt: {{is: NOT_NULL}}}}) {{ edges {{ node {{ id }} }} }} }}"
+            )
             await sweep.graphql(f"{{ {field} {{ edges {{ node {{ id }} }} }} }}")
         elif kind in ("update_one", "delete_one", "destroy_one", "restore_one"):
             args = ", data: {position: 5}" if kind == "update_one" else ""
-            body = await sweep.graphql(f"mutation($id: ID!) {{ {field}(id: $id{args}) {{ id }} }}", {"id": target},
-                                       expect={"NOT_FOUND"})
+            body = await sweep.graphql(
+                f"mutation($id: ID!) {{ {field}(id: $id{args}) {{ id }} }}",
+                {"id": target},
+                expect={"NOT_FOUND"},
+            )
             assert body["data"] == {field: None}
         elif kind in ("update_many", "delete_many", "destroy_many", "restore_many"):
             args = ", data: {position: 5}" if kind == "update_many" else ""
-            body = await sweep.graphql(f"mutation($ids: [ID!]!) {{ {field}(ids: $ids{args}) {{ id }} }}",
-                                       {"ids": all_ids})
+            body = await sweep.graphql(
+                f"mutation($ids: [ID!]!) {{ {field}(ids: $ids{args}) {{ id }} }}", {"ids": all_ids}
+            )
             assert body["data"] == {field: []}
         elif kind in ("create_one", "create_many"):
             # a link to A's record through every relation column of the object: refused
             for column, record_id in _links(handle.state.metadata.metadata.objects[obj_name], records):
                 data: Any = {column: record_id}
-                query = (f"mutation($d: {pascal}CreateInput!) {{ {field}(data: $d) {{ id }} }}"
-                         if kind == "create_one" else
-                         f"mutation($d: [{pascal}CreateInput!]!) {{ {field}(data: $d) {{ id }} }}")
-                body = await sweep.graphql(query, {"d": data if kind == "create_one" else [data]},
-                                           expect={"BAD_USER_INPUT"})
+                query = (
+                    f"mutation($d: {pascal}CreateInput!) {{ {field}(data: $d) {{ id }} }}"
+                    if kind == "create_one"
+                    else f"mutation($d: [{pascal}CreateInput!]!) {{ {field}(data: $d) {{ id }} }}"
+                )
+                body = await sweep.graphql(
+                    query, {"d": data if kind == "create_one" else [data]}, expect={"BAD_USER_INPUT"}
+                )
                 assert body["data"] == {field: None}
                 filtered = await sweep.graphql(
-                    f"query($id: ID!) {{ {core_plural[obj_name]}(filter: {{{column}: {{eq: $id}}}}) {{ totalCount }} }}",
-                    {"id": record_id})
+                    f"query($id: ID!) {{ {core_plural[obj_name]}(filter: {{{column}: {{eq: $id}}}}) "
+                    "{ totalCount } }",
+                    {"id": record_id},
+                )
                 assert filtered["data"][core_plural[obj_name]] == {"totalCount": 0}
         else:
             raise AssertionError(f"root field {field} of an unknown kind {kind}")
     # A's custom object does not exist for B
-    for query in ("{ gadgets { edges { node { id codeName } } } }",
-                  'mutation { createGadget(data: {codeName: "x"}) { id } }',
-                  "query($id: ID!) { gadget(filter: {id: {eq: $id}}) { id } }"):
-        await sweep.graphql(query, {"id": records["gadget"]} if "$id" in query else None,
-                            expect={"GRAPHQL_VALIDATION_FAILED"})
-    await sweep.graphql("query($id: ID!) { companies(filter: {id: {eq: $id}}) { edges { node { gadgets "
-                        "{ edges { node { id } } } } } } }", {"id": records["company"]},
-                        expect={"GRAPHQL_VALIDATION_FAILED"})
+    for query in (
+        "{ gadgets { edges { node { id codeName } } } }",
+        'mutation { createGadget(data: {codeName: "x"}) { id } }',
+        "query($id: ID!) { gadget(filter: {id: {eq: $id}}) { id } }",
+    ):
+        await sweep.graphql(
+            query, {"id": records["gadget"]} if "$id" in query else None, expect={"GRAPHQL_VALIDATION_FAILED"}
+        )
+    await sweep.graphql(
+        "query($id: ID!) { companies(filter: {id: {eq: $id}}) { edges { node { gadgets "
+        "{ edges { node { id } } } } } } }",
+        {"id": records["company"]},
+        expect={"GRAPHQL_VALIDATION_FAILED"},
+    )
 
-    # --- metadata: every operation that takes an id, with A's ------------------------------------------------
-    by_id = {"webhook": seed["webhook"], "apiKey": seed["key"]["id"], "object": seed["gadget"],
-             "field": seed["field"]}
+    # --- metadata: every operation that takes an id, with A's ------------------------------------------
+    by_id = {
+        "webhook": seed["webhook"],
+        "apiKey": seed["key"]["id"],
+        "object": seed["gadget"],
+        "field": seed["field"],
+    }
     for name, target in by_id.items():
-        body = await sweep.graphql(f"query($id: ID!) {{ {name}(id: $id) {{ id }} }}", {"id": target}, path="/metadata",
-                                   expect=REFUSALS)
+        body = await sweep.graphql(
+            f"query($id: ID!) {{ {name}(id: $id) {{ id }} }}",
+            {"id": target},
+            path="/metadata",
+            expect=REFUSALS,
+        )
         assert body["data"] in ({name: None}, None)
     for query, variables in [
         ("query($id: ID!) { webhookDeliveries(webhookId: $id) { id } }", {"id": seed["webhook"]}),
-        ('mutation($id: ID!) { updateOneWebhook(id: $id, data: {description: "x"}) { id } }', {"id": seed["webhook"]}),
+        (
+            'mutation($id: ID!) { updateOneWebhook(id: $id, data: {description: "x"}) { id } }',
+            {"id": seed["webhook"]},
+        ),
         ("mutation($id: ID!) { deleteOneWebhook(id: $id) { id } }", {"id": seed["webhook"]}),
         ("mutation($id: ID!) { retryOneWebhookDelivery(id: $id) { id } }", {"id": delivery}),
         ("mutation($id: ID!) { revokeOneApiKey(id: $id) { id } }", {"id": seed["key"]["id"]}),
-        ('mutation($id: ID!) { updateOneObject(id: $id, data: {labelSingular: "x"}) { id } }', {"id": seed["gadget"]}),
+        (
+            'mutation($id: ID!) { updateOneObject(id: $id, data: {labelSingular: "x"}) { id } }',
+            {"id": seed["gadget"]},
+        ),
         ("mutation($id: ID!) { deleteOneObject(id: $id) { id } }", {"id": seed["gadget"]}),
         ('mutation($id: ID!) { updateOneField(id: $id, data: {label: "x"}) { id } }', {"id": seed["field"]}),
         ("mutation($id: ID!) { deleteOneField(id: $id) { id } }", {"id": seed["field"]}),
-        ('mutation($id: ID!) { createOneField(data: {objectMetadataId: $id, name: "x", label: "x", type: TEXT}) '
-         "{ id } }", {"id": seed["gadget"]}),
+        (
+            'mutation($id: ID!) { createOneField(data: {objectMetadataId: $id, name: "x", label: "x", '
+            "type: TEXT}) "
+            "{ id } }",
+            {"id": seed["gadget"]},
+        ),
     ]:
         body = await sweep.graphql(query, variables, path="/metadata", expect=REFUSALS)
         assert body.get("errors") or next(iter(body["data"].values())) in (None, []), body
     b_objects = await _ok(client, b, "{ objects { edges { node { id nameSingular } } } }", path="/metadata")
-    b_company = next(e["node"]["id"] for e in b_objects["objects"]["edges"] if e["node"]["nameSingular"] == "company")
+    b_company = next(
+        e["node"]["id"] for e in b_objects["objects"]["edges"] if e["node"]["nameSingular"] == "company"
+    )
     for query, variables in [
-        ("mutation($f: ID!, $t: ID!) { createOneRelation(data: {relationType: ONE_TO_MANY, fromObjectMetadataId: $f, "
-         'toObjectMetadataId: $t, fromFieldMetadataName: "stolen", toFieldMetadataName: "owner"}) { id } }',
-         {"f": b_company, "t": seed["gadget"]}),
-        ('mutation($o: ID!, $t: ID!) { createOneField(data: {objectMetadataId: $o, name: "stolen", label: "s", '
-         "type: RELATION, relationCreationPayload: {type: ONE_TO_MANY, targetObjectMetadataId: $t, "
-         'targetFieldName: "owner", targetFieldLabel: "o"}}) { id } }', {"o": b_company, "t": seed["gadget"]}),
+        (
+            "mutation($f: ID!, $t: ID!) { createOneRelation(data: {relationType: ONE_TO_MANY, "
+            'fromObjectMetadataId: $f, toObjectMetadataId: $t, fromFieldMetadataName: "stolen", '
+            'toFieldMetadataName: "owner"}) { id } }',
+            {"f": b_company, "t": seed["gadget"]},
+        ),
+        (
+            'mutation($o: ID!, $t: ID!) { createOneField(data: {objectMetadataId: $o, name: "stolen", '
+            'label: "s", '
+            "type: RELATION, relationCreationPayload: {type: ONE_TO_MANY, targetObjectMetadataId: $t, "
+            'targetFieldName: "owner", targetFieldLabel: "o"}}) { id } }',
+            {"o": b_company, "t": seed["gadget"]},
+        ),
     ]:
         await sweep.graphql(query, variables, path="/metadata", expect=REFUSALS | {"BAD_USER_INPUT"})
-    for query in ("{ webhooks { id description } }", "{ apiKeys { id name } }",
-                  "{ objects { edges { node { id nameSingular description } } } }",
-                  "{ fields { edges { node { id name description } } } }"):
+    for query in (
+        "{ webhooks { id description } }",
+        "{ apiKeys { id name } }",
+        "{ objects { edges { node { id nameSingular description } } } }",
+        "{ fields { edges { node { id name description } } } }",
+    ):
         await sweep.graphql(query, path="/metadata")
 
     # --- REST: every route of every object, with A's ids -------------------------------------------------
@@ -295,14 +452,18 @@ async def test_isolation_sweep(server: Server, client: httpx.AsyncClient) -> Non
         await sweep.rest("DELETE", f"/rest/{plural}/{target}?soft_delete=false", expect={"NOT_FOUND"})
         for column, record_id in _links(handle.state.metadata.metadata.objects[obj_name], records):
             await sweep.rest("POST", f"/rest/{plural}", {column: record_id}, expect={"VALIDATION_ERROR"})
-            await sweep.rest("POST", f"/rest/batch/{plural}", [{column: record_id}], expect={"VALIDATION_ERROR"})
+            await sweep.rest(
+                "POST", f"/rest/batch/{plural}", [{column: record_id}], expect={"VALIDATION_ERROR"}
+            )
             await sweep.rest("GET", f"/rest/{plural}?filter[{column}][eq]={record_id}", expect=set())
     for method, body in (("GET", None), ("POST", {"codeName": "x"})):
         await sweep.rest(method, "/rest/gadgets", body, expect={"NOT_FOUND"})
     await sweep.rest("GET", f"/rest/gadgets/{records['gadget']}", expect={"NOT_FOUND"})
     await sweep.rest("POST", "/rest/batch/gadgets", [{"codeName": "x"}], expect={"NOT_FOUND"})
     for document in ("core", "metadata"):
-        response = await client.get(f"/rest/open-api/{document}", headers={"Authorization": f"Bearer {b.access_token}"})
+        response = await client.get(
+            f"/rest/open-api/{document}", headers={"Authorization": f"Bearer {b.access_token}"}
+        )
         assert response.status_code == 200 and secret not in response.text
         assert "gadget" not in response.text.lower()
         sweep.outcomes["openapi clean"] += 1
@@ -317,12 +478,20 @@ async def test_isolation_sweep(server: Server, client: httpx.AsyncClient) -> Non
         with trio.fail_after(10):
             await ws.send_message(json.dumps({"type": "auth", "token": b.access_token}))
             assert json.loads(await ws.get_message()) == {"type": "ready"}
-            await ws.send_message(json.dumps({"type": "subscribe", "id": "g", "objects": ["gadget"], "since": 0}))
+            await ws.send_message(
+                json.dumps({"type": "subscribe", "id": "g", "objects": ["gadget"], "since": 0})
+            )
             refused = json.loads(await ws.get_message())
-            assert refused["type"] == "error" and refused["code"] == "NOT_FOUND" and secret not in json.dumps(refused)
+            assert (
+                refused["type"] == "error"
+                and refused["code"] == "NOT_FOUND"
+                and secret not in json.dumps(refused)
+            )
             await ws.send_message(json.dumps({"type": "subscribe", "id": "all", "since": 0}))
             assert json.loads(await ws.get_message())["type"] == "subscribed"
-            await _ok(client, a, 'mutation($n: String) { createCompany(data: {name: $n}) { id } }', {"n": secret})
+            await _ok(
+                client, a, "mutation($n: String) { createCompany(data: {name: $n}) { id } }", {"n": secret}
+            )
             mine = await _ok(client, b, 'mutation { createCompany(data: {name: "b-own"}) { id } }')
             while True:  # B's replay (its workspace member's events, if any) and then its own company
                 message = json.loads(await ws.get_message())
@@ -334,5 +503,9 @@ async def test_isolation_sweep(server: Server, client: httpx.AsyncClient) -> Non
     listed = await client.get("/rest/companies", headers={"Authorization": f"Bearer {seed['key']['token']}"})
     assert listed.status_code == 200 and secret in listed.text  # A's key sees A, the control case
 
-    report("isolation_sweep", requests=sum(sweep.outcomes.values()), outcomes=dict(sorted(sweep.outcomes.items())),
-           a_state_changed_by_b=False)
+    report(
+        "isolation_sweep",
+        requests=sum(sweep.outcomes.values()),
+        outcomes=dict(sorted(sweep.outcomes.items())),
+        a_state_changed_by_b=False,
+    )

@@ -27,7 +27,6 @@ from typing import Any
 import httpx
 import trio
 from trio_websocket import open_websocket_url
-
 from twenty_storage.pg import open_storage
 from twenty_storage.sql import ident
 
@@ -109,8 +108,9 @@ class Writer:
         self.ledger.created[record_id] = False
         data = {"id": record_id, "name": f"c-{record_id[:8]}"}
         if self.rng.random() < 0.5:
-            response = await client.post("/graphql", json={"query": CREATE_ONE, "variables": {"d": data}},
-                                         headers=self.headers)
+            response = await client.post(
+                "/graphql", json={"query": CREATE_ONE, "variables": {"d": data}}, headers=self.headers
+            )
             ok = _gql_ok(response, "createCompany")
         else:
             response = await client.post("/rest/companies", json=data, headers=self.headers)
@@ -129,8 +129,9 @@ class Writer:
         self.ledger.batches.append(batch)
         data = [{"id": i, "name": f"b-{i[:8]}"} for i in ids]
         if self.rng.random() < 0.5:
-            response = await client.post("/graphql", json={"query": CREATE_MANY, "variables": {"d": data}},
-                                         headers=self.headers)
+            response = await client.post(
+                "/graphql", json={"query": CREATE_MANY, "variables": {"d": data}}, headers=self.headers
+            )
             ok = _gql_ok(response, "createCompanies")
         else:
             response = await client.post("/rest/batch/companies", json=data, headers=self.headers)
@@ -148,12 +149,16 @@ class Writer:
         name = f"u-{uuid.uuid4().hex}"
         self.ledger.updates[name] = (record_id, False)
         if self.rng.random() < 0.5:
-            response = await client.post("/graphql", json={"query": UPDATE_ONE,
-                                                           "variables": {"id": record_id, "d": {"name": name}}},
-                                         headers=self.headers)
+            response = await client.post(
+                "/graphql",
+                json={"query": UPDATE_ONE, "variables": {"id": record_id, "d": {"name": name}}},
+                headers=self.headers,
+            )
             ok = _gql_ok(response, "updateCompany")
         else:
-            response = await client.patch(f"/rest/companies/{record_id}", json={"name": name}, headers=self.headers)
+            response = await client.patch(
+                f"/rest/companies/{record_id}", json={"name": name}, headers=self.headers
+            )
             ok = response.status_code == 200
         self._count(response)
         if ok:
@@ -164,8 +169,9 @@ class Writer:
         record_id = self.live.pop(self.rng.randrange(len(self.live)))
         self.ledger.deletes[record_id] = False
         if self.rng.random() < 0.5:
-            response = await client.post("/graphql", json={"query": DELETE_ONE, "variables": {"id": record_id}},
-                                         headers=self.headers)
+            response = await client.post(
+                "/graphql", json={"query": DELETE_ONE, "variables": {"id": record_id}}, headers=self.headers
+            )
             ok = _gql_ok(response, "deleteCompany")
         else:
             response = await client.delete(f"/rest/companies/{record_id}", headers=self.headers)
@@ -179,8 +185,9 @@ class Writer:
         ids = [self.live.pop(self.rng.randrange(len(self.live))) for _ in range(2)]
         for record_id in ids:
             self.ledger.deletes[record_id] = False
-        response = await client.post("/graphql", json={"query": DELETE_MANY, "variables": {"ids": ids}},
-                                     headers=self.headers)
+        response = await client.post(
+            "/graphql", json={"query": DELETE_MANY, "variables": {"ids": ids}}, headers=self.headers
+        )
         ok = _gql_ok(response, "deleteCompanies") and len(response.json()["data"]["deleteCompanies"]) == 2
         self._count(response)
         self.ledger.delete_batches.append((ids, ok))
@@ -216,7 +223,9 @@ async def _replayed_seqs(server: ServerProcess, token: str, expected: int) -> li
         with trio.fail_after(30):
             await ws.send_message(json.dumps({"type": "auth", "token": token}))
             assert json.loads(await ws.get_message()) == {"type": "ready"}
-            await ws.send_message(json.dumps({"type": "subscribe", "id": "all", "objects": ["company"], "since": 0}))
+            await ws.send_message(
+                json.dumps({"type": "subscribe", "id": "all", "objects": ["company"], "since": 0})
+            )
             subscribed = json.loads(await ws.get_message())
             assert subscribed["type"] == "subscribed", subscribed
             while len(seqs) < expected:
@@ -228,8 +237,10 @@ async def _replayed_seqs(server: ServerProcess, token: str, expected: int) -> li
 
 async def _wait_for_deliveries(db: Any, webhook_id: uuid.UUID, expected: int) -> None:
     with trio.fail_after(30):
-        while await db.fetchval("SELECT count(*) FROM core.webhook_delivery WHERE webhook_id = $1",
-                                webhook_id) < expected:
+        while (
+            await db.fetchval("SELECT count(*) FROM core.webhook_delivery WHERE webhook_id = $1", webhook_id)
+            < expected
+        ):
             await trio.sleep(0.05)
 
 
@@ -240,17 +251,25 @@ async def test_kill9_under_write_load(pg_dsn: str, tmp_path: Path) -> None:
     rng.seed(seed)
     ledger = Ledger()
     async with fresh_database(pg_dsn) as dsn:
-        server = ServerProcess(dsn, tmp_path, secret="kill9-" + uuid.uuid4().hex,
-                               extra=["--webhook-allow-private"])
+        server = ServerProcess(
+            dsn, tmp_path, secret="kill9-" + uuid.uuid4().hex, extra=["--webhook-allow-private"]
+        )
         try:
             await server.start()
             async with httpx.AsyncClient(base_url=server.url, timeout=20) as client:
                 account = await sign_up(client, "Kill Nine")
                 token = account["accessToken"]
                 # a webhook for every event, aimed at a closed port: its outbox rows are what we check
-                hook = await client.post("/metadata", headers={"Authorization": f"Bearer {token}"}, json={
-                    "query": 'mutation($u: String!) { createOneWebhook(data: {targetUrl: $u, operation: "*.*"}) '
-                             "{ id } }", "variables": {"u": f"http://127.0.0.1:{free_port()}/hook"}})
+                hook = await client.post(
+                    "/metadata",
+                    headers={"Authorization": f"Bearer {token}"},
+                    json={
+                        "query": "mutation($u: String!) { createOneWebhook(data: {targetUrl: $u, "
+                        'operation: "*.*"}) '
+                        "{ id } }",
+                        "variables": {"u": f"http://127.0.0.1:{free_port()}/hook"},
+                    },
+                )
                 assert hook.status_code == 200 and "errors" not in hook.json(), hook.text
                 webhook_id = uuid.UUID(hook.json()["data"]["createOneWebhook"]["id"])
             writers = [Writer(ledger, token, random.Random(rng.random())) for _ in range(WRITERS)]
@@ -263,16 +282,22 @@ async def test_kill9_under_write_load(pg_dsn: str, tmp_path: Path) -> None:
             await server.start()  # a last time: the feed and the outbox are read through it
             workspace_id = uuid.UUID(account["workspaceId"])
             async with open_storage(dsn, min_size=1, max_size=2) as db:
-                schema = await db.fetchval("SELECT schema_name FROM core.workspace WHERE id = $1", workspace_id)
-                rows = {str(r["id"]): r for r in await db.fetch(
-                    f'SELECT id, name, "deletedAt" FROM {ident(schema, "company")}')}
+                schema = await db.fetchval(
+                    "SELECT schema_name FROM core.workspace WHERE id = $1", workspace_id
+                )
+                rows = {
+                    str(r["id"]): r
+                    for r in await db.fetch(f'SELECT id, name, "deletedAt" FROM {ident(schema, "company")}')  # noqa: S608 - names through ident()
+                }
                 events = await db.fetch(
-                    f"SELECT seq, event, \"recordId\", data->>'name' AS name, data->>'deletedAt' AS deleted "
-                    f"FROM {ident(schema, '_event')} WHERE \"objectName\" = 'company' ORDER BY seq")
+                    f"SELECT seq, event, \"recordId\", data->>'name' AS name, data->>'deletedAt' AS deleted "  # noqa: S608 - names through ident()
+                    f"FROM {ident(schema, '_event')} WHERE \"objectName\" = 'company' ORDER BY seq"
+                )
                 replayed = await _replayed_seqs(server, token, len(events))
                 await _wait_for_deliveries(db, webhook_id, len(events))
-                deliveries = await db.fetch("SELECT event_seq, event_id FROM core.webhook_delivery "
-                                            "WHERE webhook_id = $1", webhook_id)
+                deliveries = await db.fetch(
+                    "SELECT event_seq, event_id FROM core.webhook_delivery WHERE webhook_id = $1", webhook_id
+                )
         finally:
             await server.kill()
 
@@ -285,15 +310,34 @@ async def test_kill9_under_write_load(pg_dsn: str, tmp_path: Path) -> None:
 
     update_events = Counter(e["name"] for e in events if e["event"] == "company.updated")
     deleted_events = Counter(str(e["recordId"]) for e in events if e["event"] == "company.deleted")
-    found = {"creates": sum(i in rows for i in acked_creates),
-             "updates": sum(update_events[name] == 1 for name in acked_updates),
-             "deletes": sum(deleted_events[i] == 1 and i in rows and rows[i]["deletedAt"] is not None
-                         for i in acked_deletes)}
-    report("kill9", trials=trials, seed=seed, seconds=round(elapsed, 1), writes_attempted=ledger.attempted,
-           writes_acknowledged=ledger.acked, unanswered=ledger.attempted - ledger.acked,
-           acknowledged={"creates": len(acked_creates), "updates": len(acked_updates), "deletes": len(acked_deletes)},
-           found=found, records=len(rows), batches=len(ledger.batches), events=len(events),
-           replayed=len(replayed), deliveries=len(deliveries), answers=dict(ledger.statuses))
+    found = {
+        "creates": sum(i in rows for i in acked_creates),
+        "updates": sum(update_events[name] == 1 for name in acked_updates),
+        "deletes": sum(
+            deleted_events[i] == 1 and i in rows and rows[i]["deletedAt"] is not None for i in acked_deletes
+        ),
+    }
+    report(
+        "kill9",
+        trials=trials,
+        seed=seed,
+        seconds=round(elapsed, 1),
+        writes_attempted=ledger.attempted,
+        writes_acknowledged=ledger.acked,
+        unanswered=ledger.attempted - ledger.acked,
+        acknowledged={
+            "creates": len(acked_creates),
+            "updates": len(acked_updates),
+            "deletes": len(acked_deletes),
+        },
+        found=found,
+        records=len(rows),
+        batches=len(ledger.batches),
+        events=len(events),
+        replayed=len(replayed),
+        deliveries=len(deliveries),
+        answers=dict(ledger.statuses),
+    )
 
     # every acknowledged create is there; nothing appears that nobody attempted
     missing = [i for i in acked_creates if i not in rows]
@@ -302,8 +346,11 @@ async def test_kill9_under_write_load(pg_dsn: str, tmp_path: Path) -> None:
     # batches: all or nothing, acknowledged or not
     half = [(ids, ok) for ids, ok in ledger.batches if 0 < sum(i in rows for i in ids) < len(ids)]
     assert not half, f"half-applied batches: {half[:3]} (seed {seed})"
-    half_deletes = [ids for ids, _ in ledger.delete_batches
-                    if sum(any(e["event"] == "company.deleted" for e in by_record[i]) for i in ids) == 1]
+    half_deletes = [
+        ids
+        for ids, _ in ledger.delete_batches
+        if sum(any(e["event"] == "company.deleted" for e in by_record[i]) for i in ids) == 1
+    ]
     assert not half_deletes, f"half-applied batch deletes: {half_deletes[:3]}"
     # exactly one created event per record, and none for records that are not there
     created_events = Counter(str(e["recordId"]) for e in events if e["event"] == "company.created")
@@ -331,4 +378,3 @@ async def test_kill9_under_write_load(pg_dsn: str, tmp_path: Path) -> None:
     assert replayed == seqs
     assert sorted(d["event_seq"] for d in deliveries) == seqs
     assert len({d["event_id"] for d in deliveries}) == len(deliveries)
-

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 import trio
-
-from twenty_actors.settings import Settings
 from twenty_storage.embedded import start_embedded, stop_embedded
 from twenty_storage.pg import open_storage
+
+from twenty_actors.settings import Settings
 
 from ._proc import open_inprocess_server, report, sign_up
 
@@ -29,20 +29,47 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _requests(client: httpx.AsyncClient, token: str, email: str) -> list[tuple[str, httpx.Response, float]]:
+async def _requests(
+    client: httpx.AsyncClient, token: str, email: str
+) -> list[tuple[str, httpx.Response, float]]:
     """One request of each kind, each bounded: (kind, answer, seconds it took)."""
     out = []
     calls: list[tuple[str, Any]] = [
-        ("graphql query", lambda: client.post("/graphql", json={"query": "{ companies { edges { node { id } } } }"},
-                                              headers=_bearer(token))),
-        ("graphql mutation", lambda: client.post("/graphql", headers=_bearer(token), json={
-            "query": 'mutation { createCompany(data: {name: "down"}) { id } }'})),
+        (
+            "graphql query",
+            lambda: client.post(
+                "/graphql", json={"query": "{ companies { edges { node { id } } } }"}, headers=_bearer(token)
+            ),
+        ),
+        (
+            "graphql mutation",
+            lambda: client.post(
+                "/graphql",
+                headers=_bearer(token),
+                json={"query": 'mutation { createCompany(data: {name: "down"}) { id } }'},
+            ),
+        ),
         ("rest list", lambda: client.get("/rest/companies", headers=_bearer(token))),
-        ("rest create", lambda: client.post("/rest/companies", json={"name": "down"}, headers=_bearer(token))),
-        ("metadata", lambda: client.post("/metadata", json={"query": "{ apiKeys { id } }"}, headers=_bearer(token))),
+        (
+            "rest create",
+            lambda: client.post("/rest/companies", json={"name": "down"}, headers=_bearer(token)),
+        ),
+        (
+            "metadata",
+            lambda: client.post("/metadata", json={"query": "{ apiKeys { id } }"}, headers=_bearer(token)),
+        ),
         ("login", lambda: client.post("/auth/login", json={"email": email, "password": "secret123"})),
-        ("signup", lambda: client.post("/auth/signup", json={"email": f"d-{uuid.uuid4().hex[:8]}@example.com",
-                                                             "password": "secret123", "workspaceName": "Down"})),
+        (
+            "signup",
+            lambda: client.post(
+                "/auth/signup",
+                json={
+                    "email": f"d-{uuid.uuid4().hex[:8]}@example.com",
+                    "password": "secret123",
+                    "workspaceName": "Down",
+                },
+            ),
+        ),
         ("healthz", lambda: client.get("/healthz")),
     ]
     for name, call in calls:
@@ -81,17 +108,26 @@ async def test_postgres_goes_away_and_comes_back(tmp_path: Path) -> None:
     secret = "pg-restart-" + uuid.uuid4().hex
     settings = Settings(database_url=dsn, port=0, secret=secret, rate_limits=UNLIMITED)
     try:
-        async with open_inprocess_server(settings) as a, open_inprocess_server(settings) as b, \
-                httpx.AsyncClient(base_url=a.url, timeout=30) as ca, \
-                httpx.AsyncClient(base_url=b.url, timeout=30) as cb:
+        async with (
+            open_inprocess_server(settings) as a,
+            open_inprocess_server(settings) as b,
+            httpx.AsyncClient(base_url=a.url, timeout=30) as ca,
+            httpx.AsyncClient(base_url=b.url, timeout=30) as cb,
+        ):
             warm = await sign_up(ca, "Warm")
             cold = await sign_up(ca, "Cold")  # no request of its workspace before PostgreSQL stops
             token = warm["accessToken"]
             keys = []
             for name in ("missed", "notified"):
-                created = await ca.post("/metadata", headers=_bearer(token), json={
-                    "query": 'mutation($n: String!) { createOneApiKey(data: {name: $n, '
-                             'expiresAt: "2099-01-01T00:00:00Z"}) { id token } }', "variables": {"n": name}})
+                created = await ca.post(
+                    "/metadata",
+                    headers=_bearer(token),
+                    json={
+                        "query": "mutation($n: String!) { createOneApiKey(data: {name: $n, "
+                        'expiresAt: "2099-01-01T00:00:00Z"}) { id token } }',
+                        "variables": {"n": name},
+                    },
+                )
                 keys.append(created.json()["data"]["createOneApiKey"])
             missed, key = keys
             for client in (ca, cb):  # both servers run the warm workspace's actor, and know the keys
@@ -105,8 +141,9 @@ async def test_postgres_goes_away_and_comes_back(tmp_path: Path) -> None:
             for _ in range(4):  # several rounds: a cold workspace must not fall into a crash-loop cool-down
                 for client in (ca, cb):
                     for account in (warm, cold):
-                        for name, response, seconds in await _requests(client, account["accessToken"],
-                                                                       account["email"]):
+                        for name, response, seconds in await _requests(
+                            client, account["accessToken"], account["email"]
+                        ):
                             _assert_unavailable(name, response)
                             down_answers += 1
                             slowest_down = max(slowest_down, seconds)
@@ -114,7 +151,9 @@ async def test_postgres_goes_away_and_comes_back(tmp_path: Path) -> None:
             await trio.to_thread.run_sync(start_embedded, data_dir)
             # a change whose notification neither server hears (as if sent while their LISTEN was down)
             async with open_storage(dsn, min_size=1, max_size=1) as db:
-                await db.execute("UPDATE core.api_key SET revoked_at = now() WHERE id = $1", uuid.UUID(missed["id"]))
+                await db.execute(
+                    "UPDATE core.api_key SET revoked_at = now() WHERE id = $1", uuid.UUID(missed["id"])
+                )
 
             async def serves(client: httpx.AsyncClient, account: dict[str, Any]) -> bool:
                 response = await client.get("/rest/companies", headers=_bearer(account["accessToken"]))
@@ -131,8 +170,14 @@ async def test_postgres_goes_away_and_comes_back(tmp_path: Path) -> None:
                     assert response.status_code in (200, 201), (name, response.text)
 
             # revoked through A right away (B's LISTEN may not be back yet): B refuses the key soon anyway
-            revoked = await ca.post("/metadata", headers=_bearer(token), json={
-                "query": "mutation($id: ID!) { revokeOneApiKey(id: $id) { id } }", "variables": {"id": key["id"]}})
+            revoked = await ca.post(
+                "/metadata",
+                headers=_bearer(token),
+                json={
+                    "query": "mutation($id: ID!) { revokeOneApiKey(id: $id) { id } }",
+                    "variables": {"id": key["id"]},
+                },
+            )
             assert revoked.status_code == 200 and "errors" not in revoked.json(), revoked.text
 
             async def refused_by_b() -> bool:
@@ -150,7 +195,12 @@ async def test_postgres_goes_away_and_comes_back(tmp_path: Path) -> None:
             caught_up_s = await _wait_until(missed_is_refused, 15)
     finally:
         await trio.to_thread.run_sync(stop_embedded, data_dir)
-    report("postgres_restart", answers_while_down=down_answers, all_503=True, slowest_answer_while_down_s=round(slowest_down, 3),
-           seconds_to_resume_after_start=round(resumed_s, 2),
-           seconds_until_other_server_refused_revoked_key=round(notified_s, 2),
-           seconds_until_missed_change_applied=round(caught_up_s, 2))
+    report(
+        "postgres_restart",
+        answers_while_down=down_answers,
+        all_503=True,
+        slowest_answer_while_down_s=round(slowest_down, 3),
+        seconds_to_resume_after_start=round(resumed_s, 2),
+        seconds_until_other_server_refused_revoked_key=round(notified_s, 2),
+        seconds_until_missed_change_applied=round(caught_up_s, 2),
+    )

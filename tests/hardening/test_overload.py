@@ -1,0 +1,201 @@
+"""Overload and noisy neighbours: measured, not asserted on timing (a shared CI machine is too noisy).
+
+One server process on a fresh database. First a baseline: 8 concurrent readers of one workspace. Then
+10x that concurrency (80 readers and 16 writers): does /healthz still answer, what happens to latency,
+is anything shed (429/503 with Retry-After), how big does the process get? Then a noisy neighbour:
+workspace A saturated by 64 clients while workspace B's single client measures its own latency, compared
+with B alone. CI runs each phase for 2 s and checks only behaviour (no 5xx but 503 with Retry-After,
+/healthz answers); TWENTY_HARDENING_FULL=1 runs 10 s phases and the figures go to the README.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import trio
+
+from bench.http1 import Connection, HttpError, RequestTemplate, Target
+
+from ._proc import ServerProcess, fresh_database, full, report, sign_up
+
+READ = {"query": "{ companies(first: 10) { edges { node { id name employees } } } }"}
+WRITE = "mutation($n: String) { createCompany(data: {name: $n}) { id } }"
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _p(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Load:
+    """Clients hammering one workspace until cancelled: latencies of answered requests, and the statuses.
+
+    Each client is one keep-alive connection of bench's raw HTTP/1.1 client: httpx's pool costs several
+    milliseconds of CPU per request at this concurrency, so it would measure itself, not the server.
+    """
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.statuses: Counter[str] = Counter()
+
+    async def client(self, url: str, token: str, *, write: bool = False) -> None:
+        target = Target.parse(url)
+        template = RequestTemplate(
+            target,
+            "POST",
+            "/graphql",
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        read = template.with_body(json.dumps(READ).encode())
+        connection = Connection(target)
+        try:
+            while True:
+                raw = (
+                    template.with_body(
+                        json.dumps({"query": WRITE, "variables": {"n": uuid.uuid4().hex}}).encode()
+                    )
+                    if write
+                    else read
+                )
+                started = trio.current_time()
+                try:
+                    status, body = await connection.request(raw)
+                except HttpError as exc:
+                    self.statuses[type(exc).__name__] += 1
+                    continue
+                self.statuses[str(status)] += 1
+                assert status < 500 or status == 503, body
+                if status in (429, 503):
+                    assert b"retryAfter" in body, body
+                    await trio.sleep(1)  # as a polite client does with Retry-After
+                else:
+                    self.latencies.append(trio.current_time() - started)
+        finally:
+            await connection.aclose()
+
+    def figures(self, seconds: float) -> dict[str, Any]:
+        answered = len(self.latencies)
+        return {
+            "req_per_s": round(answered / seconds),
+            "p50_ms": round(_p(self.latencies, 0.5) * 1000, 1),
+            "p99_ms": round(_p(self.latencies, 0.99) * 1000, 1),
+            "statuses": dict(self.statuses),
+        }
+
+
+async def _run(seconds: float, starts: list[Any], pid: int, health_url: str) -> dict[str, Any]:
+    """Run the load for ``seconds`` while sampling the server's memory and /healthz latency."""
+    rss: list[float] = []
+    health: list[float] = []
+    async with httpx.AsyncClient(base_url=health_url, timeout=30) as probe, trio.open_nursery() as nursery:
+        for start in starts:
+            nursery.start_soon(start)
+        deadline = trio.current_time() + seconds
+        while trio.current_time() < deadline:
+            rss.append(_rss_mb(pid))
+            started = trio.current_time()
+            with trio.fail_after(10):  # /healthz must keep answering under any load
+                answer = await probe.get("/healthz")
+            assert answer.status_code == 200, answer.text
+            health.append(trio.current_time() - started)
+            await trio.sleep(0.2)  # the sampling period
+        nursery.cancel_scope.cancel()
+    return {
+        "rss_mb_max": round(max(rss), 1),
+        "healthz_p50_ms": round(statistics.median(health) * 1000, 1),
+        "healthz_max_ms": round(max(health) * 1000, 1),
+    }
+
+
+async def test_overload_and_noisy_neighbour(pg_dsn: str, tmp_path: Path) -> None:
+    seconds = 10.0 if full() else 2.0
+    async with fresh_database(pg_dsn) as dsn:
+        server = ServerProcess(dsn, tmp_path, secret="overload-" + uuid.uuid4().hex)
+        try:
+            await server.start()
+            assert server.process is not None
+            pid = server.process.pid
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+            async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as http:
+                a, b = await sign_up(http, "Noisy"), await sign_up(http, "Quiet")
+                for account in (a, b):
+                    seeded = await http.post(
+                        "/graphql",
+                        headers={"Authorization": f"Bearer {account['accessToken']}"},
+                        json={
+                            "query": "mutation($d: [CompanyCreateInput!]!) { createCompanies("
+                            "data: $d) { id } }",
+                            "variables": {"d": [{"name": f"c{i}"} for i in range(50)]},
+                        },
+                    )
+                    assert seeded.status_code == 200 and "errors" not in seeded.json()
+                idle_rss = _rss_mb(pid)
+
+                def readers(load: Load, token: str, count: int, *, write: bool = False) -> list[Any]:
+                    return [lambda: load.client(server.url, token, write=write) for _ in range(count)]
+
+                baseline = Load()
+                base_probe = await _run(seconds, readers(baseline, a["accessToken"], 8), pid, server.url)
+                overload, overload_writes = Load(), Load()
+                over_probe = await _run(
+                    seconds,
+                    readers(overload, a["accessToken"], 80)
+                    + readers(overload_writes, a["accessToken"], 16, write=True),
+                    pid,
+                    server.url,
+                )
+                alone = Load()
+                await _run(seconds, readers(alone, b["accessToken"], 1), pid, server.url)
+                noisy, quiet = Load(), Load()
+                await _run(
+                    seconds,
+                    readers(noisy, a["accessToken"], 48)
+                    + readers(noisy, a["accessToken"], 16, write=True)
+                    + readers(quiet, b["accessToken"], 1),
+                    pid,
+                    server.url,
+                )
+        finally:
+            await server.kill()
+    shed = sum(v for k, v in {**overload.statuses, **overload_writes.statuses}.items() if k in ("429", "503"))
+    offered = sum(overload.statuses.values()) + sum(overload_writes.statuses.values())
+    quiet_alone, quiet_noisy = alone.figures(seconds), quiet.figures(seconds)
+    report(
+        "overload",
+        seconds_per_phase=seconds,
+        idle_rss_mb=round(idle_rss, 1),
+        baseline_8_readers={**baseline.figures(seconds), **base_probe},
+        overload_80_readers_16_writers={
+            "reads": overload.figures(seconds),
+            "writes": overload_writes.figures(seconds),
+            **over_probe,
+            "shed": shed,
+            "shed_rate": round(shed / max(1, offered), 3),
+        },
+    )
+    report(
+        "noisy_neighbour",
+        seconds_per_phase=seconds,
+        quiet_alone=quiet_alone,
+        quiet_beside_noisy=quiet_noisy,
+        noisy=noisy.figures(seconds),
+        p99_factor=round(quiet_noisy["p99_ms"] / max(0.1, quiet_alone["p99_ms"]), 1),
+        p50_factor=round(quiet_noisy["p50_ms"] / max(0.1, quiet_alone["p50_ms"]), 1),
+    )
+    assert baseline.latencies and overload.latencies and quiet.latencies
