@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=int(_env("WORKERS", "1")),
                        help="server processes sharing the port, one per core is a good start (TWENTY_WORKERS)")
     serve.add_argument("--reuse-port-of", type=int, default=0, help=argparse.SUPPRESS)  # set for workers
+    serve.add_argument("--max-in-flight", type=int, default=int(_env("MAX_IN_FLIGHT", "32")),
+                       help="concurrent requests per workspace before 503 + Retry-After (TWENTY_MAX_IN_FLIGHT)")
     serve.add_argument("--max-body-bytes", type=int, default=int(_env("MAX_BODY_BYTES", str(1024 * 1024))),
                        help="largest accepted request body (TWENTY_MAX_BODY_BYTES)")
 
@@ -75,7 +77,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         extra.update(host=args.host, port=args.port, secret=args.secret or None,
                      rate_limits=parse_rate_limits(args.rate_limits or ""), signup=not args.no_signup,
                      webhook_allow_private=args.webhook_allow_private, max_body_bytes=args.max_body_bytes,
-                     workers=max(1, args.workers), reuse_port=args.reuse_port_of > 1,
+                     workers=max(1, args.workers), max_in_flight_per_workspace=max(1, args.max_in_flight),
+                     reuse_port=args.reuse_port_of > 1,
                      cross_process_events=args.reuse_port_of > 1 or _flag("CROSS_PROCESS_EVENTS"))
     return Settings(data_dir=Path(args.data_dir), database_url=args.database_url or None,
                     log_level=args.log_level, **extra)

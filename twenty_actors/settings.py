@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_backoff_s: float = 2.0
     webhook_poll_s: float = 30.0
     workers: int = 1
+    max_in_flight_per_workspace: int = 32  # more concurrent requests of one workspace get 503 + Retry-After
     reuse_port: bool = False  # set in worker processes that share the port
     cross_process_events: bool = False  # NOTIFY other processes of commits, for their change feeds
 

@@ -36,7 +36,8 @@ def worker_argv(settings: Settings, dsn: str, workers: int) -> list[str]:
     """The command line of one worker process: the same settings, the shared database."""
     argv = [sys.executable, "-m", "twenty_actors", "serve", "--database-url", dsn, "--host", settings.host,
             "--port", str(settings.port), "--log-level", settings.log_level, "--max-body-bytes",
-            str(settings.max_body_bytes), "--rate-limits",
+            str(settings.max_body_bytes), "--max-in-flight", str(settings.max_in_flight_per_workspace),
+            "--rate-limits",
             ",".join(f"{k}={v}" for k, v in settings.rate_limits.items()), "--reuse-port-of", str(workers),
             "--workers", "1"]
     if not settings.signup:

@@ -82,6 +82,7 @@ class WorkspaceHandle:
         self._timeout = timeout
         self.state: WorkspaceState | None = None
         self.limiter: RateLimiter | None = None  # owned by the actor; rebuilt when it restarts
+        self.in_flight = 0  # HTTP requests of this workspace being served now (admission control)
         self.events_committed: Callable[[], None] = lambda: None  # another process committed events
 
     async def call(self, msg: WorkspaceMsg, *, timeout: float | None = None) -> Any:
@@ -117,6 +118,7 @@ async def load_state(db: Database, workspace_id: uuid.UUID, load_metadata: LoadM
     if row is None:
         return None
     keys = {r["id"]: api_key_from_row(r) for r in await accounts.list_api_keys(db, workspace_id)}
+    user_ids = frozenset(await accounts.list_user_ids(db, workspace_id))
     webhook_count = await webhooks.count_webhooks(db, workspace_id)
     metadata = await load_metadata(db, row) if load_metadata else None
     return WorkspaceState(
@@ -125,6 +127,7 @@ async def load_state(db: Database, workspace_id: uuid.UUID, load_metadata: LoadM
         schema_name=row["schema_name"],
         metadata_version=row["metadata_version"],
         api_keys=keys,
+        user_ids=user_ids,
         webhook_count=webhook_count,
         metadata=metadata,
     )
