@@ -149,6 +149,12 @@ async def insert_api_key(
     )
 
 
+async def list_user_ids(db: Database, workspace_id: uuid.UUID) -> list[uuid.UUID]:
+    """The ids of the workspace's live users."""
+    rows = await db.fetch('SELECT id FROM core."user" WHERE workspace_id = $1 AND deleted_at IS NULL', workspace_id)
+    return [r["id"] for r in rows]
+
+
 async def list_api_keys(db: Database, workspace_id: uuid.UUID) -> list[Any]:
     """The workspace's API keys, newest first."""
     return await db.fetch(

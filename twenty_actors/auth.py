@@ -222,6 +222,8 @@ class Auth:
             if key is None or not key.is_valid(datetime.now(UTC)):
                 raise UnauthorizedError("API key is revoked or expired")
             return Principal(workspace_id=workspace_id, kind="api_key", subject_id=subject)
+        if subject not in state.user_ids:
+            raise UnauthorizedError("Invalid token")  # the user was deleted (or belongs elsewhere)
         return Principal(workspace_id=workspace_id, kind="user", subject_id=subject)
 
     # --- accounts ----------------------------------------------------------------------------

@@ -130,6 +130,21 @@ async def test_deleted_workspace_is_refused(server: Server, client: httpx.AsyncC
         assert login.status_code == 401, login.text
 
 
+async def test_deleted_user_is_refused(server: Server, client: httpx.AsyncClient, account: Account) -> None:
+    assert await _status(client, account.access_token) == 200  # the workspace's actor runs
+    db = server.services.db
+    await db.execute('UPDATE core."user" SET deleted_at = now() WHERE id = $1', uuid.UUID(account.user_id))
+    await accounts.notify(db, NOTIFY_CHANNEL, account.workspace_id)  # as a deletion does
+    with trio.fail_after(5):
+        while await _rest_status(client, account.access_token) != 401:
+            await trio.sleep(0.02)
+    assert await _status(client, account.access_token) == 401
+    refreshed = await client.post("/auth/refresh", json={"refreshToken": account.refresh_token})
+    assert refreshed.status_code == 401
+    login = await client.post("/auth/login", json={"email": account.email, "password": account.password})
+    assert login.status_code == 401
+
+
 async def test_refresh_token_reuse_revokes_the_family(client: httpx.AsyncClient, account: Account) -> None:
     first = await client.post("/auth/refresh", json={"refreshToken": account.refresh_token})
     assert first.status_code == 200

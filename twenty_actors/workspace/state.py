@@ -44,5 +44,6 @@ class WorkspaceState(msgspec.Struct, frozen=True, kw_only=True):
     schema_name: str
     metadata_version: int
     api_keys: dict[uuid.UUID, ApiKey]
+    user_ids: frozenset[uuid.UUID] = frozenset()  # live users: a deleted user's access token is refused
     webhook_count: int = 0
     metadata: Any = None  # twenty_actors.metadata.Metadata, with its caches
