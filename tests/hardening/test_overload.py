@@ -173,7 +173,7 @@ async def test_overload_and_noisy_neighbour(pg_dsn: str, tmp_path: Path) -> None
                 )
         finally:
             await server.kill()
-    shed = sum(v for k, v in {**overload.statuses, **overload_writes.statuses}.items() if k in ("429", "503"))
+    shed = sum(load.statuses[code] for load in (overload, overload_writes) for code in ("429", "503"))
     offered = sum(overload.statuses.values()) + sum(overload_writes.statuses.values())
     quiet_alone, quiet_noisy = alone.figures(seconds), quiet.figures(seconds)
     report(
