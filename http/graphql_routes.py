@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Response, g, request
+from quart import Response, g
 from quart_trio import QuartTrio
 
 from twenty_actors.graphql.core_endpoint import run_core_request

@@ -393,7 +393,7 @@ def _changes(ctx: _Ctx, write: Write) -> str:
         case InsertRows():
             arrays, names, selects = [], [], []
             u = ctx.alias()
-            for i, (column, sql_type) in enumerate(write.columns):
+            for i, (_column, sql_type) in enumerate(write.columns):
                 values = [row[i] for row in write.rows]
                 if sql_type in ("text[]", "jsonb"):
                     arrays.append(ctx.param([_json_text(v) for v in values], "text[]"))

@@ -47,7 +47,7 @@ def bump_version_statement(workspace_id: uuid.UUID) -> Statement:
     return ("UPDATE core.workspace SET metadata_version = metadata_version + 1 WHERE id = $1", (workspace_id,))
 
 
-_LOAD = f"""
+_LOAD = """
 SELECT o.id, o.name_singular, o.name_plural, o.label_singular, o.label_plural, o.description, o.icon,
        o.is_custom, o.is_system, o.is_active,
        coalesce((SELECT json_agg(json_build_object(
@@ -58,7 +58,6 @@ SELECT o.id, o.name_singular, o.name_plural, o.label_singular, o.label_plural, o
                  FROM core.field_metadata f WHERE f.object_id = o.id), '[]'::json) AS fields
 FROM core.object_metadata o WHERE o.workspace_id = $1 ORDER BY o.created_at, o.name_singular
 """
-assert _FIELD_COLUMNS  # the load query above lists the same columns by name
 
 
 def _field(data: dict[str, Any]) -> Field:

@@ -24,6 +24,7 @@ from twenty_storage.pg import Database
 
 from ..errors import ValidationError
 from .ssrf import check_target
+import trio.lowlevel
 
 log = logging.getLogger("twenty.webhooks")
 
@@ -134,7 +135,7 @@ async def run_webhook_sender(db: Database, wakeup: Wakeup, settings: SenderSetti
             for delivery in claimed:
                 nursery.start_soon(one, delivery)
             if len(claimed) == settings.batch:
-                await trio.sleep(0)
+                await trio.lowlevel.checkpoint()
                 continue
             # sleep until the next retry is due or an actor made new deliveries; poll_s bounds the
             # wait so deliveries of other processes (and expired leases) are picked up too
