@@ -101,19 +101,17 @@ def create_app(services: Services) -> QuartTrio:
         g.rate_limit_headers = decision.headers()
         if not decision.allowed:
             raise RateLimitedError("Rate limit exceeded", retry_after=decision.retry_after)
-        # admission: a workspace may hold only so many requests at once; the excess is refused here, at
-        # the cost of a dict lookup, instead of queueing in front of its actor (which raises every
-        # latency, its neighbours' included, since one process serves them all)
-        if handle.in_flight >= services.settings.max_in_flight_per_workspace:
-            raise ServiceUnavailableError("This workspace is busy, retry shortly", retry_after=1)
-        handle.in_flight += 1
-        g.admitted = handle
+        # admission: the excess of a busy workspace (or process) is refused here, before it costs anything;
+        # the rest wait for one of the process's run slots, handed out round robin by workspace, so a
+        # saturated workspace cannot make its neighbours wait behind its whole backlog
+        await services.admission.enter(principal.workspace_id)
+        g.admitted = principal.workspace_id
 
     @app.teardown_request
     async def release(_exc: BaseException | None) -> None:
-        handle = g.pop("admitted", None)
-        if handle is not None:
-            handle.in_flight -= 1
+        workspace_id = g.pop("admitted", None)
+        if workspace_id is not None:
+            services.admission.leave(workspace_id)
 
     @app.after_request
     async def rate_limit_headers(response: Response) -> Response:

@@ -105,6 +105,12 @@ async def _await(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
 
+def _discard(awaitable: Awaitable[object]) -> None:
+    """Drop a coroutine that will not run (without Python warning that it was never awaited)."""
+    if asyncio.iscoroutine(awaitable):
+        awaitable.close()
+
+
 async def _no_reset(_conn: asyncpg.Connection) -> None:
     """Skip asyncpg's reset query on release: we never leave session state behind."""
 
@@ -130,20 +136,65 @@ class Listener:
 
 
 class Database:
-    """The storage handle: a pool of asyncpg connections behind the bridge."""
+    """The storage handle: a pool of asyncpg connections behind the bridge.
 
-    def __init__(self, bridge: AsyncioThread, pool: asyncpg.Pool, dsn: str) -> None:
+    Every call is bounded by ``timeout_s``: a PostgreSQL that stops answering (hung, or cut off by the
+    network) costs a caller that long at most, and then ``StorageUnavailableError``. A timeout wakes the
+    watchdog, which tries a fresh connection; while that fails, calls fail at once instead of each
+    waiting out its timeout, until the watchdog gets an answer again. A merely slow statement costs only
+    its own caller: the watchdog's probe answers, and nothing else is refused.
+    """
+
+    def __init__(self, bridge: AsyncioThread, pool: asyncpg.Pool, dsn: str, timeout_s: float) -> None:
         self._bridge = bridge
         self._pool = pool
         self.dsn = dsn
+        self.timeout_s = timeout_s
+        self.unresponsive = False  # the watchdog could not get an answer: fail at once
+        self._suspect = trio.Event()  # set when a call timed out: the watchdog probes
 
     async def _call(self, coro: Awaitable[T]) -> T:
-        try:
-            return await self._bridge.run(coro)
-        except StorageError:
-            raise
-        except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            raise from_pg(exc) from exc
+        if self.unresponsive:
+            _discard(coro)
+            raise StorageUnavailableError("PostgreSQL is not answering")
+        with trio.move_on_after(self.timeout_s):
+            try:
+                return await self._bridge.run(coro)
+            except StorageError:
+                raise
+            except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                raise from_pg(exc) from exc
+        # the bridge cancelled the statement on the asyncio side; asyncpg cleans the connection up there
+        self._suspect.set()
+        raise StorageUnavailableError(f"PostgreSQL did not answer within {self.timeout_s:g} s")
+
+    async def watch(self, *, probe_every_s: float = 0.5) -> None:
+        """Run forever: after a call timed out, probe with a fresh connection until PostgreSQL answers."""
+        while True:
+            await self._suspect.wait()
+            self._suspect = trio.Event()
+            while not await self._answers(probe_every_s * 2):
+                self.unresponsive = True
+                await trio.sleep(probe_every_s)
+            self.unresponsive = False
+
+    async def _answers(self, within_s: float) -> bool:
+        """Whether a new connection gets an answer to ``SELECT 1`` within ``within_s``."""
+
+        async def probe() -> None:
+            conn = await asyncpg.connect(self.dsn, timeout=within_s)
+            try:
+                await conn.fetchval("SELECT 1", timeout=within_s)
+            finally:
+                conn.terminate()
+
+        with trio.move_on_after(within_s):
+            try:
+                await self._bridge.run(probe())
+            except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                return False
+            return True
+        return False
 
     async def fetch(self, sql: str, *args: object) -> list[Any]:
         """Rows of one statement, as asyncpg Records."""
@@ -256,7 +307,7 @@ class Database:
             bridge.wake_trio(close_channel)
 
         async def connect() -> asyncpg.Connection:
-            conn = await asyncpg.connect(self.dsn)
+            conn = await asyncpg.connect(self.dsn, timeout=self.timeout_s)
             conn.add_termination_listener(on_terminate)
             await conn.add_listener(channel, on_notify)
             return conn
@@ -273,12 +324,13 @@ class Database:
             send.close()
 
 
-async def _create_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:
+async def _create_pool(dsn: str, min_size: int, max_size: int, timeout_s: float) -> asyncpg.Pool:
     # created on the loop thread: asyncpg binds the pool to the running loop
     return await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
+        timeout=timeout_s,  # to connect
         reset=_no_reset,
         init=_init_connection,
         server_settings={"timezone": "UTC", "application_name": "twenty-actors"},
@@ -287,17 +339,27 @@ async def _create_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:
 
 
 @asynccontextmanager
-async def open_storage(dsn: str, *, min_size: int = 2, max_size: int = 10) -> AsyncIterator[Database]:
-    """Start the asyncpg thread and its pool; close both on exit."""
+async def open_storage(
+    dsn: str, *, min_size: int = 2, max_size: int = 10, timeout_s: float = 10.0
+) -> AsyncIterator[Database]:
+    """Start the asyncpg thread, its pool and the watchdog; close them on exit.
+
+    ``timeout_s`` bounds every call (see Database).
+    """
     bridge = AsyncioThread()
     bridge.start()
     try:
         try:
-            pool = await bridge.run(_create_pool(dsn, min_size, max_size))
-        except (asyncpg.PostgresError, OSError) as exc:
+            with trio.fail_after(timeout_s * 2):
+                pool = await bridge.run(_create_pool(dsn, min_size, max_size, timeout_s))
+        except (asyncpg.PostgresError, OSError, TimeoutError, trio.TooSlowError) as exc:
             raise StorageUnavailableError(f"cannot connect to PostgreSQL: {exc}") from exc
         try:
-            yield Database(bridge, pool, dsn)
+            async with trio.open_nursery() as nursery:
+                db = Database(bridge, pool, dsn, timeout_s)
+                nursery.start_soon(db.watch)
+                yield db
+                nursery.cancel_scope.cancel()
         finally:
             with trio.CancelScope(shield=True):
                 with trio.move_on_after(5) as scope:

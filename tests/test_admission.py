@@ -48,9 +48,9 @@ async def test_busy_workspace_is_refused_and_others_are_served(server: Server, h
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(create)
                 nursery.start_soon(create)
-                handle = await server.services.registry.handle(uuid.UUID(busy.workspace_id))
+                admission = server.services.admission
                 with trio.fail_after(10):  # both are admitted and waiting for the lock
-                    while handle.in_flight < 2:
+                    while admission.in_flight(uuid.UUID(busy.workspace_id)) < 2:
                         await trio.sleep(0.01)
                 refused = await http.post("/graphql", json=CREATE, headers=busy.headers)
                 served = await http.post("/graphql", json=CREATE, headers=other.headers)

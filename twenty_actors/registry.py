@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any, final
 
 import trio
@@ -13,6 +13,7 @@ import trio
 from twenty_storage.errors import StorageUnavailableError
 from twenty_storage.pg import Database
 
+from .admission import FairGate
 from .errors import TwentyError, UnauthorizedError, WorkspaceUnavailableError, from_storage
 from .observe import WorkspaceCoolingDown, observe
 from .supervisor import CrashLoopError, RestartPolicy, supervise
@@ -24,7 +25,7 @@ from .workspace.actor import (
     WorkspaceActor,
     WorkspaceHandle,
 )
-from .workspace.messages import Envelope, Reload, WorkspaceMsg
+from .workspace.messages import Envelope, Reload, RunRead, WorkspaceMsg
 
 log = logging.getLogger("twenty.registry")
 
@@ -59,8 +60,10 @@ class Registry:
         policy: RestartPolicy,
         cooldown_s: float,
         load_metadata: LoadMetadata | None,
+        gate: FairGate,
     ) -> None:
         self.db = db
+        self.gate = gate
         self.webhook_wakeup = Wakeup()
         self._nursery = nursery
         self._settings = settings
@@ -82,7 +85,7 @@ class Registry:
             entry = None
         if entry is None:
             inbox_tx, inbox_rx = trio.open_memory_channel[Envelope](self._settings.mailbox_size)
-            entry = _Entry(WorkspaceHandle(workspace_id, inbox_tx, self._settings.call_timeout_s))
+            entry = _Entry(WorkspaceHandle(workspace_id, inbox_tx, self._settings.call_timeout_s, self.db))
             self._entries[workspace_id] = entry
             self._nursery.start_soon(self._run_workspace, entry, inbox_rx)
         await entry.ready.wait()
@@ -91,13 +94,18 @@ class Registry:
         return entry.handle
 
     async def call(self, workspace_id: uuid.UUID, msg: WorkspaceMsg, *, timeout: float | None = None) -> Any:
-        """Send ``msg`` to the workspace's actor and return its answer (see WorkspaceHandle.call)."""
-        for _ in range(3):
-            handle = await self.handle(workspace_id)
-            try:
-                return await handle.call(msg, timeout=timeout)
-            except MailboxClosedError:
-                continue  # it retired while idle: the next handle() starts a fresh one
+        """Send ``msg`` to the workspace's actor and return its answer (see WorkspaceHandle.call).
+
+        Everything but a read lends the request's admission slot to others meanwhile (a write waits for
+        its group commit, which costs this process no CPU); a read is short and keeps it.
+        """
+        async with nullcontext() if isinstance(msg, RunRead) else self.gate.slot_lent():
+            for _ in range(3):
+                handle = await self.handle(workspace_id)
+                try:
+                    return await handle.call(msg, timeout=timeout)
+                except MailboxClosedError:
+                    continue  # it retired while idle: the next handle() starts a fresh one
         raise WorkspaceUnavailableError("workspace is restarting, retry", retry_after=1)
 
     def running(self) -> list[uuid.UUID]:
@@ -174,6 +182,7 @@ async def open_registry(
     policy: RestartPolicy | None = None,
     cooldown_s: float = 30.0,
     load_metadata: LoadMetadata | None = None,
+    gate: FairGate | None = None,
 ) -> AsyncIterator[Registry]:
     """A registry whose actors are cancelled when the block exits."""
     async with trio.open_nursery() as nursery:
@@ -184,6 +193,7 @@ async def open_registry(
             policy=policy or RestartPolicy(),
             cooldown_s=cooldown_s,
             load_metadata=load_metadata,
+            gate=gate or FairGate(slots=1 << 30, per_key=1 << 30, max_waiting=1 << 30),
         )
         yield registry
         nursery.cancel_scope.cancel()

@@ -17,6 +17,7 @@ from twenty_storage.errors import StorageError
 from twenty_storage.migrations import apply_migrations
 from twenty_storage.pg import Database, open_storage
 
+from .admission import FairGate
 from .auth import Auth
 from .graphql.metadata_api import build_metadata_schema
 from .graphql.request import DocumentCache
@@ -42,6 +43,7 @@ class Services:
         self.registry = registry
         self.auth = auth
         self.metadata_documents = DocumentCache(build_metadata_schema())
+        self.admission = registry.gate  # who runs now: see FairGate
         # set when the server starts to stop: new requests get 503, websockets close, /healthz fails
         self.stopping = trio.Event()
 
@@ -100,7 +102,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         dsn = settings.database_url
         if dsn is None:
             dsn = await stack.enter_async_context(open_embedded_postgres(settings.data_dir))
-        db = await stack.enter_async_context(open_storage(dsn, max_size=settings.pool_size))
+        db = await stack.enter_async_context(open_storage(dsn, max_size=settings.pool_size,
+                                                                 timeout_s=settings.db_timeout_s))
         applied = await apply_migrations(db)
         if applied:
             log.info("applied migrations %s", applied)
@@ -109,7 +112,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         actor_settings = ActorSettings(rate_limits=dict(settings.rate_limits),
                                        cross_process_events=settings.cross_process_events)
         registry = await stack.enter_async_context(
-            open_registry(db, settings=actor_settings, load_metadata=load_workspace_model))
+            open_registry(db, settings=actor_settings, load_metadata=load_workspace_model,
+                          gate=FairGate(slots=settings.max_running, per_key=settings.max_in_flight_per_workspace,
+                                        max_waiting=settings.max_waiting)))
         async def reload_running() -> None:
             # notifications sent while we were not listening are lost: reload every running
             # workspace, so a key revoked (or a field added) meanwhile takes effect here too

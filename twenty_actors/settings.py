@@ -24,12 +24,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1024 * 1024
     graceful_timeout_s: float = 10.0
     pool_size: int = 10
+    db_timeout_s: float = 10.0  # longest wait for PostgreSQL per call; then 503 (a hung or unreachable server)
     webhook_timeout_s: float = 5.0
     webhook_max_attempts: int = 6
     webhook_backoff_s: float = 2.0
     webhook_poll_s: float = 30.0
     workers: int = 1
     max_in_flight_per_workspace: int = 32  # more concurrent requests of one workspace get 503 + Retry-After
+    max_running: int = 8  # requests running at once in a process; the rest wait, let in round robin by workspace
+    max_waiting: int = 256  # requests waiting for a slot in a process; more get 503 + Retry-After
     reuse_port: bool = False  # set in worker processes that share the port
     cross_process_events: bool = False  # NOTIFY other processes of commits, for their change feeds
 

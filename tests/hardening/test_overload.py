@@ -11,6 +11,7 @@ with B alone. CI runs each phase for 2 s and checks only behaviour (no 5xx but 5
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import uuid
 from collections import Counter
@@ -126,7 +127,9 @@ async def _run(seconds: float, starts: list[Any], pid: int, health_url: str) -> 
 async def test_overload_and_noisy_neighbour(pg_dsn: str, tmp_path: Path) -> None:
     seconds = 10.0 if full() else 2.0
     async with fresh_database(pg_dsn) as dsn:
-        server = ServerProcess(dsn, tmp_path, secret="overload-" + uuid.uuid4().hex)
+        # TWENTY_HARDENING_SERVE_ARGS="--max-running 4" measures other admission settings
+        extra = os.environ.get("TWENTY_HARDENING_SERVE_ARGS", "").split()
+        server = ServerProcess(dsn, tmp_path, secret="overload-" + uuid.uuid4().hex, extra=extra)
         try:
             await server.start()
             assert server.process is not None

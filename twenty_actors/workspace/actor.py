@@ -1,4 +1,4 @@
-"""The workspace actor: owns a workspace's state, runs its reads, and commits its writes in groups."""
+"""The workspace actor: owns a workspace's state and commits its writes in groups; reads go through its handle."""
 
 from __future__ import annotations
 
@@ -74,15 +74,17 @@ def lock_key(workspace_id: uuid.UUID) -> int:
 
 @final
 class WorkspaceHandle:
-    """How callers reach one workspace actor: its mailbox, and its latest published state."""
+    """How callers reach one workspace actor: its mailbox, its latest published state, and reads."""
 
-    def __init__(self, workspace_id: uuid.UUID, mailbox: trio.MemorySendChannel[Envelope], timeout: float) -> None:
+    def __init__(self, workspace_id: uuid.UUID, mailbox: trio.MemorySendChannel[Envelope], timeout: float,
+                 db: Database) -> None:
         self.workspace_id = workspace_id
         self._mailbox = mailbox
         self._timeout = timeout
+        self._db = db
+        self.last_used = trio.current_time()  # the actor retires only after this long without any use
         self.state: WorkspaceState | None = None
         self.limiter: RateLimiter | None = None  # owned by the actor; rebuilt when it restarts
-        self.in_flight = 0  # HTTP requests of this workspace being served now (admission control)
         self.events_committed: Callable[[], None] = lambda: None  # another process committed events
 
     async def call(self, msg: WorkspaceMsg, *, timeout: float | None = None) -> Any:
@@ -93,6 +95,9 @@ class WorkspaceHandle:
             WorkspaceUnavailableError: the mailbox is full, or the actor crashed on this message.
             DeadlineExceededError: no answer within the timeout.
         """
+        self.last_used = trio.current_time()
+        if isinstance(msg, RunRead):
+            return await self._read(msg, timeout or self._timeout)
         reply_tx, reply_rx = trio.open_memory_channel[Ok | Err](1)
         try:
             self._mailbox.send_nowait(Envelope(msg, reply_tx))
@@ -110,6 +115,20 @@ class WorkspaceHandle:
         if isinstance(reply, Err):
             raise reply.error
         return reply.value
+
+    async def _read(self, msg: RunRead, timeout: float) -> bytes:
+        # a read needs the pool, not the actor's attention: it runs in the caller's task, which spares it
+        # three task switches through the actor (each one a wait behind every other runnable task of the
+        # process, which is what a busy neighbour makes long). A busy workspace cannot take the whole pool
+        # from its neighbours: sharing the process, it computes (and so reads) one request at a time; see
+        # twenty_actors/admission.py
+        try:
+            with trio.fail_after(timeout):
+                return await self._db.fetch_json_bytes(msg.sql, *msg.params)
+        except trio.TooSlowError:
+            raise DeadlineExceededError("the request took too long") from None
+        except StorageError as exc:
+            raise from_storage(exc) from exc
 
 
 async def load_state(db: Database, workspace_id: uuid.UUID, load_metadata: LoadMetadata | None) -> WorkspaceState | None:
@@ -195,7 +214,8 @@ class WorkspaceActor:
                         env = await inbox.receive()
                         self._dispatch(env, nursery, write_tx)
                         continue
-                    if (self._in_flight == 0 and not self.hub.subscribers
+                    idle_for = trio.current_time() - self.handle.last_used
+                    if (self._in_flight == 0 and idle_for >= self.settings.idle_s and not self.hub.subscribers
                             and write_rx.statistics().current_buffer_used == 0 and self._retire()):
                         break
                 write_tx.close()  # the writer drains what is queued, then ends
@@ -243,8 +263,6 @@ class WorkspaceActor:
         assert state is not None
         wid = state.workspace_id
         match msg:
-            case RunRead(sql=sql, params=params):
-                return await self.db.fetch_json_bytes(sql, *params)
             case ListApiKeys():
                 return [api_key_from_row(r) for r in await accounts.list_api_keys(self.db, wid)]
             case CreateApiKey(name=name, expires_at=expires_at):
