@@ -57,9 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--reuse-port-of", type=int, default=0, help=argparse.SUPPRESS)  # set for workers
     serve.add_argument("--max-in-flight", type=int, default=int(_env("MAX_IN_FLIGHT", "32")),
                        help="concurrent requests per workspace before 503 + Retry-After (TWENTY_MAX_IN_FLIGHT)")
-    serve.add_argument("--max-running", type=int, default=int(_env("MAX_RUNNING", "8")),
+    serve.add_argument("--max-running", type=int, default=int(_env("MAX_RUNNING", "16")),
                        help="requests computing at once per process; the others wait and are let in round robin "
                             "by workspace (TWENTY_MAX_RUNNING)")
+    serve.add_argument("--workspace-share", type=int, default=int(_env("WORKSPACE_SHARE", "2")),
+                       help="of those, how many one workspace may hold while others are active "
+                            "(TWENTY_WORKSPACE_SHARE)")
     serve.add_argument("--max-waiting", type=int, default=int(_env("MAX_WAITING", "256")),
                        help="requests waiting per process before 503 + Retry-After (TWENTY_MAX_WAITING)")
     serve.add_argument("--db-timeout", type=float, default=float(_env("DB_TIMEOUT", "10")),
@@ -86,6 +89,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                      webhook_allow_private=args.webhook_allow_private, max_body_bytes=args.max_body_bytes,
                      workers=max(1, args.workers), max_in_flight_per_workspace=max(1, args.max_in_flight),
                      max_running=max(1, args.max_running), max_waiting=max(0, args.max_waiting),
+                     workspace_share=max(1, args.workspace_share),
                      db_timeout_s=max(0.1, args.db_timeout),
                      reuse_port=args.reuse_port_of > 1,
                      cross_process_events=args.reuse_port_of > 1 or _flag("CROSS_PROCESS_EVENTS"))

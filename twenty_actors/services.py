@@ -114,7 +114,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         registry = await stack.enter_async_context(
             open_registry(db, settings=actor_settings, load_metadata=load_workspace_model,
                           gate=FairGate(slots=settings.max_running, per_key=settings.max_in_flight_per_workspace,
-                                        max_waiting=settings.max_waiting)))
+                                        max_waiting=settings.max_waiting, share=settings.workspace_share)))
         async def reload_running() -> None:
             # notifications sent while we were not listening are lost: reload every running
             # workspace, so a key revoked (or a field added) meanwhile takes effect here too

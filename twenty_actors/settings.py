@@ -31,7 +31,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_poll_s: float = 30.0
     workers: int = 1
     max_in_flight_per_workspace: int = 32  # more concurrent requests of one workspace get 503 + Retry-After
-    max_running: int = 8  # requests running at once in a process; the rest wait, let in round robin by workspace
+    max_running: int = 16  # requests running at once in a process; the rest wait, let in round robin by workspace
+    workspace_share: int = 2  # slots one workspace may hold while others are active too
     max_waiting: int = 256  # requests waiting for a slot in a process; more get 503 + Retry-After
     reuse_port: bool = False  # set in worker processes that share the port
     cross_process_events: bool = False  # NOTIFY other processes of commits, for their change feeds

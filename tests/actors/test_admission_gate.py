@@ -81,7 +81,7 @@ async def test_a_quiet_workspace_goes_next_not_behind_the_backlog(
 async def test_sharing_the_process_a_workspace_gets_one_slot_at_a_time(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
-    gate = FairGate(slots=8, per_key=10, max_waiting=10, window_s=1.0)
+    gate = FairGate(slots=8, per_key=10, max_waiting=10, share=1, window_s=1.0)
     async with trio.open_nursery() as nursery:
         reqs = Requests(gate, nursery)
         reqs.start("B", "b1")
