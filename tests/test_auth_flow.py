@@ -136,3 +136,23 @@ async def test_unknown_route(client: httpx.AsyncClient) -> None:
 async def test_healthz(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_a_remembered_token_still_expires(server: Server, client: httpx.AsyncClient, account: Account) -> None:
+    # the server checks a token's signature once and remembers it: its expiry must still hold afterwards
+    import time
+
+    expires = time.time() + 1.5
+    token = server.services.auth._encode({"sub": account.user_id, "wid": account.workspace_id, "typ": "access",
+                                          "exp": expires})
+    query = {"query": "{ companies { edges { node { id } } } }"}
+    headers = {"Authorization": f"Bearer {token}"}
+    first = await client.post("/graphql", json=query, headers=headers)
+    again = await client.post("/graphql", json=query, headers=headers)
+    assert first.status_code == 200 and again.status_code == 200, (first.text, again.text)
+    await trio.sleep(expires - time.time() + 0.05)
+    expired = await client.post("/graphql", json=query, headers=headers)
+    assert expired.status_code == 401, expired.text
+    assert expired.json()["errors"][0]["message"] == "Token has expired"
+    tampered = await client.post("/graphql", json=query, headers={"Authorization": f"Bearer {token[:-2]}xx"})
+    assert tampered.status_code == 401  # a different string: checked afresh, and refused

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
@@ -145,6 +146,18 @@ class LoginThrottle:
 
 
 @final
+class _Bearer(msgspec.Struct, frozen=True):
+    """What a verified bearer token says; whether it is still honoured is decided per request."""
+
+    workspace_id: uuid.UUID
+    subject: uuid.UUID
+    kind: Literal["access", "api_key"]
+    expires_at: float | None  # POSIX seconds
+
+
+VERIFIED_TOKENS = 10_000  # bearer tokens whose signature this process has checked, remembered
+
+
 class Auth:
     """Issues and checks tokens; owns the signing secret and the failed-login counts of this process."""
 
@@ -153,6 +166,9 @@ class Auth:
         self._registry = registry
         self._secret = secret
         self.login_throttle = LoginThrottle()
+        # a client sends the same token with every request: its signature is checked once (PyJWT took ~5%
+        # of a request's CPU), its expiry and its key's or user's standing on every request
+        self._verified: dict[str, _Bearer] = {}
 
     # --- tokens ------------------------------------------------------------------------------
 
@@ -205,19 +221,12 @@ class Auth:
         scheme, _, token = authorization.strip().partition(" ")
         if token and scheme.lower() != "bearer":
             raise UnauthorizedError("Authorization must use the Bearer scheme")
-        claims = self._decode(token.strip() if token else scheme)
-        try:
-            workspace_id = uuid.UUID(str(claims.get("wid")))
-            subject = uuid.UUID(str(claims["sub"]))
-        except ValueError:
-            raise UnauthorizedError("Invalid token") from None
-        kind = claims["typ"]
-        if kind not in ("access", "api_key"):
-            raise UnauthorizedError("Invalid token")
+        bearer = self._verify_bearer(token.strip() if token else scheme)
+        workspace_id, subject = bearer.workspace_id, bearer.subject
         handle = await self._registry.handle(workspace_id)
         state = handle.state
         assert state is not None
-        if kind == "api_key":
+        if bearer.kind == "api_key":
             key = state.api_keys.get(subject)
             if key is None or not key.is_valid(datetime.now(UTC)):
                 raise UnauthorizedError("API key is revoked or expired")
@@ -225,6 +234,28 @@ class Auth:
         if subject not in state.user_ids:
             raise UnauthorizedError("Invalid token")  # the user was deleted (or belongs elsewhere)
         return Principal(workspace_id=workspace_id, kind="user", subject_id=subject)
+
+    def _verify_bearer(self, token: str) -> _Bearer:
+        bearer = self._verified.get(token)
+        if bearer is None:
+            claims = self._decode(token)
+            try:
+                workspace_id = uuid.UUID(str(claims.get("wid")))
+                subject = uuid.UUID(str(claims["sub"]))
+            except ValueError:
+                raise UnauthorizedError("Invalid token") from None
+            kind = claims["typ"]
+            if kind not in ("access", "api_key"):
+                raise UnauthorizedError("Invalid token")
+            exp = claims.get("exp")
+            bearer = _Bearer(workspace_id, subject, kind, float(exp) if exp is not None else None)
+            if len(self._verified) >= VERIFIED_TOKENS:
+                del self._verified[next(iter(self._verified))]  # the oldest
+            self._verified[token] = bearer
+        if bearer.expires_at is not None and time.time() >= bearer.expires_at:
+            self._verified.pop(token, None)
+            raise UnauthorizedError("Token has expired")
+        return bearer
 
     # --- accounts ----------------------------------------------------------------------------
 
