@@ -16,7 +16,7 @@ from twenty_actors.errors import UnauthorizedError, WorkspaceUnavailableError
 from twenty_actors.registry import open_registry
 from twenty_actors.supervisor import RestartPolicy
 from twenty_actors.workspace.actor import ActorSettings
-from twenty_actors.workspace.messages import CreateApiKey, ListApiKeys, Msg, RunWrite
+from twenty_actors.workspace.messages import CreateApiKey, ListApiKeys, Msg, RunRead, RunWrite
 from twenty_storage import accounts
 from twenty_storage.pg import Database
 from twenty_storage.sql import ident
@@ -119,6 +119,23 @@ async def test_busy_actor_does_not_retire(
                 await trio.sleep(45)  # virtual time, each gap shorter than idle_s
             assert registry.running() == [workspace_id]
             assert starts.count[workspace_id] == 1
+
+
+async def test_reads_keep_the_actor_alive_though_they_skip_its_mailbox(
+    db: Database, new_workspace: NewWorkspace, patient_autojump_clock: trio.testing.MockClock
+) -> None:
+    workspace_id = await new_workspace()
+    starts = ActorStarts()
+    settings = ActorSettings(idle_s=60, call_timeout_s=3600)
+    async with open_registry(db, settings=settings, load_metadata=starts) as registry:
+        with trio.fail_after(600):
+            for _ in range(4):  # reads run in the caller's task: the actor must still count them as use
+                assert await registry.call(workspace_id, RunRead(sql="SELECT '[1]'::text", params=[])) == b"[1]"
+                await trio.sleep(45)
+            assert registry.running() == [workspace_id]
+            assert starts.count[workspace_id] == 1  # its rate-limit buckets and cached state were kept
+            await trio.sleep(120)
+            assert registry.running() == []  # and it retires once they stop
 
 
 async def test_crash_answers_at_once_and_a_restarted_actor_serves_the_next_request(
