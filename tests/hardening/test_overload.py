@@ -4,8 +4,10 @@ One server process on a fresh database. First a baseline: 8 concurrent readers o
 10x that concurrency (80 readers and 16 writers): does /healthz still answer, what happens to latency,
 is anything shed (429/503 with Retry-After), how big does the process get? Then a noisy neighbour:
 workspace A saturated by 64 clients while workspace B's single client measures its own latency, compared
-with B alone. CI runs each phase for 2 s and checks only behaviour (no 5xx but 503 with Retry-After,
+with B alone; and a crash-looping neighbour: workspace C, whose metadata is corrupt, hammered by 16
+clients beside B. CI runs each phase for 2 s and checks only behaviour (no 5xx but 503 with Retry-After,
 /healthz answers); TWENTY_HARDENING_FULL=1 runs 10 s phases and the figures go to the README.
+TWENTY_HARDENING_SERVE_ARGS passes options to the server (e.g. "--workspace-share 1").
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import httpx
 import trio
 
 from bench.http1 import Connection, HttpError, RequestTemplate, Target
+from twenty_storage.pg import open_storage
 
 from ._proc import ServerProcess, fresh_database, full, report, sign_up
 
@@ -174,6 +177,20 @@ async def test_overload_and_noisy_neighbour(pg_dsn: str, tmp_path: Path) -> None
                     pid,
                     server.url,
                 )
+                # a crash-looping neighbour: C's metadata is corrupt (a field of an unknown type), so its
+                # actor crashes as it starts, is restarted with backoff, then cools down; its 16 clients
+                # get 503s meanwhile, while B measures its latency again
+                c = await sign_up(http, "Crashing")
+                async with open_storage(dsn, min_size=1, max_size=1) as db:
+                    await db.execute("UPDATE core.field_metadata SET type = 'NOT_A_TYPE' WHERE workspace_id = $1",
+                                     uuid.UUID(c["workspaceId"]))
+                crashing, quiet_crashing = Load(), Load()
+                await _run(
+                    seconds,
+                    readers(crashing, c["accessToken"], 16) + readers(quiet_crashing, b["accessToken"], 1),
+                    pid,
+                    server.url,
+                )
         finally:
             await server.kill()
     shed = sum(load.statuses[code] for load in (overload, overload_writes) for code in ("429", "503"))
@@ -201,4 +218,14 @@ async def test_overload_and_noisy_neighbour(pg_dsn: str, tmp_path: Path) -> None
         p99_factor=round(quiet_noisy["p99_ms"] / max(0.1, quiet_alone["p99_ms"]), 1),
         p50_factor=round(quiet_noisy["p50_ms"] / max(0.1, quiet_alone["p50_ms"]), 1),
     )
-    assert baseline.latencies and overload.latencies and quiet.latencies
+    quiet_crash = quiet_crashing.figures(seconds)
+    report(
+        "crash_loop_neighbour",
+        seconds_per_phase=seconds,
+        quiet_beside_crashing=quiet_crash,
+        crashing=crashing.figures(seconds),
+        p99_factor=round(quiet_crash["p99_ms"] / max(0.1, quiet_alone["p99_ms"]), 1),
+        p50_factor=round(quiet_crash["p50_ms"] / max(0.1, quiet_alone["p50_ms"]), 1),
+    )
+    assert baseline.latencies and overload.latencies and quiet.latencies and quiet_crashing.latencies
+    assert not crashing.latencies and crashing.statuses["503"], crashing.statuses  # refused, never served

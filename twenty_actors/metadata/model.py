@@ -31,18 +31,16 @@ class CoreApi:
 
 @final
 class WorkspaceModel:
-    """Metadata of one workspace version; the GraphQL schema is built on first use, then cached."""
+    """Metadata of one workspace version, and the core API built from it.
+
+    Built as the actor loads it, not on first use: metadata the server cannot build an API from (a
+    corrupt row) then crashes the actor as it starts, and its supervisor restarts it with backoff and
+    cools the workspace down (503) instead of every request trying the build again and failing with 500.
+    """
 
     def __init__(self, metadata: Metadata) -> None:
         self.metadata = metadata
-        self._core: CoreApi | None = None
-
-    @property
-    def core(self) -> CoreApi:
-        """The core API built from this version (built once)."""
-        if self._core is None:
-            self._core = CoreApi(self.metadata)
-        return self._core
+        self.core = CoreApi(metadata)
 
 
 async def load_workspace_model(db: Database, row: Any) -> WorkspaceModel:
