@@ -25,6 +25,7 @@ from twenty_actors.services import Services
 from twenty_storage.errors import StorageError
 
 from . import auth_routes, graphql_routes, rest_routes, ws_routes
+from .fast_graphql import FastGraphql
 from .errors import graphql_error_response, json_response, rest_error
 
 log = logging.getLogger("twenty.http")
@@ -66,8 +67,12 @@ def _error_response(exc: TwentyError) -> Response:
     return graphql_error_response(exc) if _is_graphql() else rest_error(exc)
 
 
-def create_app(services: Services) -> QuartTrio:
-    """The application serving every API of one server process."""
+def create_app(services: Services) -> FastGraphql:
+    """The ASGI application serving every API of one server process.
+
+    The common ``POST /graphql`` is answered by a plain ASGI handler (``fast_graphql.py``); the Quart app
+    built here serves everything else.
+    """
     app = QuartTrio("twenty_actors")
     app.config["MAX_CONTENT_LENGTH"] = services.settings.max_body_bytes
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = True
@@ -162,7 +167,7 @@ def create_app(services: Services) -> QuartTrio:
         error = TwentyError(f"Internal server error (error id {error_id})")
         return _error_response(error)
 
-    return app
+    return FastGraphql(app, services)
 
 
 async def read_json_body() -> bytes:
