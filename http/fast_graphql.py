@@ -1,4 +1,4 @@
-"""``POST /graphql`` answered by a plain ASGI handler in front of Quart, for the requests that need nothing else.
+"""``POST /graphql`` answered by a plain ASGI handler in front of Quart, when it needs nothing else.
 
 Quart's request machinery (contexts, hooks, the response adapter) cost about a third of a request's CPU.
 The common request (a bearer token, a JSON body with a Content-Length within the limit) is answered here
@@ -16,11 +16,12 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from twenty_storage.errors import StorageError
+
 from twenty_actors.errors import RateLimitedError, TwentyError, ValidationError, from_storage
 from twenty_actors.graphql.core_endpoint import run_core_request
 from twenty_actors.graphql.response import errors_body, twenty_error
 from twenty_actors.services import Services
-from twenty_storage.errors import StorageError
 
 log = logging.getLogger("twenty.http")
 
@@ -83,7 +84,9 @@ class FastGraphql:
         size = int(length)
         return size if 0 < size <= self.services.settings.max_body_bytes else None
 
-    async def _answer(self, scope: Scope, body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+    async def _answer(
+        self, scope: Scope, body: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> tuple[int, bytes]:
         services = self.services
         authorization = next(v for k, v in scope["headers"] if k == b"authorization")
         principal = await services.auth.authenticate(authorization.decode("latin-1"))
