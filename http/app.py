@@ -25,7 +25,7 @@ from twenty_actors.services import Services
 from twenty_storage.errors import StorageError
 
 from . import auth_routes, graphql_routes, rest_routes, ws_routes
-from .fast_graphql import FastGraphql
+from .fast_path import FastPath
 from .errors import graphql_error_response, json_response, rest_error
 
 log = logging.getLogger("twenty.http")
@@ -67,11 +67,11 @@ def _error_response(exc: TwentyError) -> Response:
     return graphql_error_response(exc) if _is_graphql() else rest_error(exc)
 
 
-def create_app(services: Services) -> FastGraphql:
+def create_app(services: Services) -> FastPath:
     """The ASGI application serving every API of one server process.
 
-    The common ``POST /graphql`` is answered by a plain ASGI handler (``fast_graphql.py``); the Quart app
-    built here serves everything else.
+    The common requests of the hot routes are answered by a plain ASGI handler (``fast_path.py``); the
+    Quart app built here serves everything else.
     """
     app = QuartTrio("twenty_actors")
     app.config["MAX_CONTENT_LENGTH"] = services.settings.max_body_bytes
@@ -167,7 +167,7 @@ def create_app(services: Services) -> FastGraphql:
         error = TwentyError(f"Internal server error (error id {error_id})")
         return _error_response(error)
 
-    return FastGraphql(app, services)
+    return FastPath(app, services)
 
 
 async def read_json_body() -> bytes:

@@ -30,14 +30,19 @@ def _retry_headers(exc: TwentyError) -> dict[str, str]:
     return {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
 
 
-def rest_error(exc: TwentyError) -> Response:
-    """API.md's REST error envelope."""
+def rest_error_body(exc: TwentyError) -> bytes:
+    """API.md's REST error envelope, encoded."""
     error: dict[str, Any] = {"message": exc.message, "code": exc.code, "statusCode": exc.http_status}
     if exc.details:
         error["details"] = exc.details
     if exc.retry_after is not None:
         error["retryAfter"] = max(1, math.ceil(exc.retry_after))
-    return json_response({"error": error}, exc.http_status, _retry_headers(exc))
+    return _encoder.encode({"error": error})
+
+
+def rest_error(exc: TwentyError) -> Response:
+    """API.md's REST error envelope as a response."""
+    return bytes_response(rest_error_body(exc), exc.http_status, _retry_headers(exc))
 
 
 def graphql_error_response(exc: TwentyError) -> Response:
