@@ -167,7 +167,7 @@ def create_app(services: Services) -> FastPath:
         error = TwentyError(f"Internal server error (error id {error_id})")
         return _error_response(error)
 
-    return FastPath(app, services)
+    return FastPath(app, services, body_timeout_s=app.config["BODY_TIMEOUT"])
 
 
 async def read_json_body() -> bytes:

@@ -17,6 +17,8 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import trio
+
 from twenty_storage.errors import StorageError
 
 from twenty_actors import rest
@@ -44,9 +46,10 @@ _NOT_PLURALS = ("open-api", "batch")  # /rest/open-api/… and /rest/batch/… a
 class FastPath:
     """An ASGI application: the common requests of the hot routes here, everything else to ``app``."""
 
-    def __init__(self, app: App, services: Services) -> None:
+    def __init__(self, app: App, services: Services, *, body_timeout_s: float) -> None:
         self.app = app
         self.services = services
+        self.body_timeout_s = body_timeout_s  # Quart's BODY_TIMEOUT, for the bodies read here
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self._route(scope) if scope["type"] == "http" else None
@@ -54,9 +57,16 @@ class FastPath:
             await self.app(scope, receive, send)
             return
         api, handler, length = found
-        body = await _read_body(receive, length) if length else b""
-        if body is None:
-            return  # the client went away
+        body: bytes | None = b""
+        if length:
+            with trio.move_on_after(self.body_timeout_s) as reading:
+                body = await _read_body(receive, length)
+            if reading.cancelled_caught:  # a client this slow is cut off, with the answer Quart gives
+                status, answer = _error(api, ValidationError("Timed out reading the request body"), [])
+                await _respond(send, status, [(b"connection", b"close")], answer)
+                return
+            if body is None:
+                return  # the client went away
         headers: list[tuple[bytes, bytes]] = []
         try:
             status, answer = await self._answer(scope, api, handler, body, headers)
@@ -68,9 +78,7 @@ class FastPath:
             error_id = uuid.uuid4().hex[:12]
             log.error("unexpected error %s on %s %s", error_id, scope["method"], scope["path"], exc_info=exc)
             status, answer = _error(api, TwentyError(f"Internal server error (error id {error_id})"), headers)
-        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": answer})
+        await _respond(send, status, headers, answer)
 
     def _route(self, scope: Scope) -> tuple[str, Handler, int] | None:
         """The API, handler and body length of a request to answer here; None to leave it to Quart."""
@@ -152,6 +160,12 @@ class FastPath:
             return await handler(services.registry, principal, body)
         finally:
             services.admission.leave(principal.workspace_id)
+
+
+async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    headers = [*headers, (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _error(api: str, exc: TwentyError, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:

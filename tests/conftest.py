@@ -49,9 +49,10 @@ def settings(pg_dsn: str) -> Settings:
 class Server:
     """A running server under test: its base URL and its services."""
 
-    def __init__(self, url: str, services: Any) -> None:
+    def __init__(self, url: str, services: Any, app: Any = None) -> None:
         self.url = url
         self.services = services
+        self.app = app  # the ASGI application being served
 
 
 @pytest.fixture
@@ -69,9 +70,10 @@ async def server(settings: Settings) -> AsyncIterator[Server]:
         config.accesslog = None
         config.graceful_timeout = 2
         stop = trio.Event()
+        app = create_app(services)
         binds = await nursery.start(lambda task_status: serve(
-            create_app(services), config, shutdown_trigger=stop.wait, task_status=task_status))
-        yield Server(binds[0], services)
+            app, config, shutdown_trigger=stop.wait, task_status=task_status))
+        yield Server(binds[0], services, app)
         stop.set()
 
 

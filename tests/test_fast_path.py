@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+import trio
 
-from .conftest import Account, sign_up
+from .conftest import Account, Server, sign_up
 
 FAST = "application/json"
 QUART = "application/vnd.twenty+json"
@@ -121,3 +122,22 @@ async def test_rest_creates_answer_alike(client: httpx.AsyncClient, account: Acc
             assert one["data"].pop(volatile) != other["data"].pop(volatile) or volatile != "id"
     assert one == other
     assert fast.headers["x-ratelimit-limit"] == quart.headers["x-ratelimit-limit"]
+
+
+async def test_a_body_sent_too_slowly_is_cut_off(server: Server, account: Account) -> None:
+    server.app.body_timeout_s = 0.5  # Quart's BODY_TIMEOUT is 60 s; the same answer, sooner
+    host, port = server.url.removeprefix("http://").split(":")
+    stream = await trio.open_tcp_stream(host, int(port))
+    async with stream:
+        head = (f"POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {account.access_token}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        await stream.send_all(head.encode())  # and never the rest
+        answer = b""
+        with trio.fail_after(10):
+            while b"Timed out" not in answer:
+                chunk = await stream.receive_some()
+                assert chunk, answer
+                answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400"), answer
+    assert b"connection: close" in answer.lower()
+    assert b'"code":"BAD_USER_INPUT"' in answer
