@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import trio
-
 from twenty_storage.errors import StorageError
 
 from twenty_actors import rest
