@@ -289,3 +289,17 @@ async def test_run_batch_job_with_unencodable_value_fails_alone(db: Database, sc
         outcomes = await db.run_batch(jobs)
         assert isinstance(outcomes[1], CheckViolationError)
         assert await _ids(db, scratch) == [1, 3]
+
+
+async def test_a_slow_statement_times_out_alone(pg_dsn: str) -> None:
+    # --db-timeout bounds every call; one slow statement fails its caller with 503 but does not make the
+    # watchdog refuse everyone: its probe gets an answer, and the next call runs normally
+    async with open_storage(pg_dsn, min_size=1, max_size=2, timeout_s=0.5) as db:
+        started = trio.current_time()
+        with pytest.raises(StorageUnavailableError, match="did not answer within 0.5 s"):
+            await db.fetchval("SELECT pg_sleep(5)")
+        assert trio.current_time() - started < 2
+        assert await db.fetchval("SELECT 1") == 1  # while the watchdog probes, calls are not refused
+        await trio.sleep(1.5)  # its probe (at most 1 s) has its answer by now
+        assert not db.unresponsive
+        assert await db.fetchval("SELECT 2") == 2
