@@ -56,27 +56,29 @@ class FastPath:
             await self.app(scope, receive, send)
             return
         api, handler, length = found
+        headers: list[tuple[bytes, bytes]] = []
+        try:
+            principal = await self._admit(scope, api, headers)
+        except Exception as exc:  # refused before the body is read (401, 429, ...), like the Quart app
+            status, answer = _failure(api, scope, exc, headers)
+            if length:  # the unread body stays on the connection, which so cannot carry another request
+                headers.append((b"connection", b"close"))
+            await _respond(send, status, headers, answer)
+            return
         body: bytes | None = b""
         if length:
             with trio.move_on_after(self.body_timeout_s) as reading:
                 body = await _read_body(receive, length)
             if reading.cancelled_caught:  # a client this slow is cut off, with the answer Quart gives
-                status, answer = _error(api, ValidationError("Timed out reading the request body"), [])
-                await _respond(send, status, [(b"connection", b"close")], answer)
+                status, answer = _error(api, ValidationError("Timed out reading the request body"), headers)
+                await _respond(send, status, [*headers, (b"connection", b"close")], answer)
                 return
             if body is None:
                 return  # the client went away
-        headers: list[tuple[bytes, bytes]] = []
         try:
-            status, answer = await self._answer(scope, api, handler, body, headers)
-        except TwentyError as exc:
-            status, answer = _error(api, exc, headers)
-        except StorageError as exc:
-            status, answer = _error(api, from_storage(exc), headers)
-        except Exception as exc:  # the same last resort as the Quart app's
-            error_id = uuid.uuid4().hex[:12]
-            log.error("unexpected error %s on %s %s", error_id, scope["method"], scope["path"], exc_info=exc)
-            status, answer = _error(api, TwentyError(f"Internal server error (error id {error_id})"), headers)
+            status, answer = await self._run(principal, handler, body)
+        except Exception as exc:
+            status, answer = _failure(api, scope, exc, headers)
         await _respond(send, status, headers, answer)
 
     def _route(self, scope: Scope) -> tuple[str, Handler, int] | None:
@@ -139,26 +141,41 @@ class FastPath:
         size = int(length)
         return size if 0 < size <= self.services.settings.max_body_bytes else None
 
-    async def _answer(self, scope: Scope, api: str, handler: Handler, body: bytes,
-                      headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
-        services = self.services
+    async def _admit(self, scope: Scope, api: str, headers: list[tuple[bytes, bytes]]) -> Principal:
+        """Authenticate the caller and take its rate-limit token (the Quart app's before_request)."""
         authorization = next(v for k, v in scope["headers"] if k == b"authorization")
-        principal = await services.auth.authenticate(authorization.decode("latin-1"))
-        handle = await services.registry.handle(principal.workspace_id)
+        principal = await self.services.auth.authenticate(authorization.decode("latin-1"))
+        handle = await self.services.registry.handle(principal.workspace_id)
         assert handle.limiter is not None
         decision = handle.limiter.take(principal.rate_key, api)
         headers += [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()]
         if not decision.allowed:
             raise RateLimitedError("Rate limit exceeded", retry_after=decision.retry_after)
+        return principal
+
+    async def _run(self, principal: Principal, handler: Handler, body: bytes) -> tuple[int, bytes]:
+        """Pass the admission gate and answer."""
         try:
             body.decode()
         except UnicodeDecodeError:
             raise ValidationError("The request body is not valid UTF-8") from None
-        await services.admission.enter(principal.workspace_id)
+        admission = self.services.admission
+        await admission.enter(principal.workspace_id)
         try:
-            return await handler(services.registry, principal, body)
+            return await handler(self.services.registry, principal, body)
         finally:
-            services.admission.leave(principal.workspace_id)
+            admission.leave(principal.workspace_id)
+
+
+def _failure(api: str, scope: Scope, exc: Exception, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+    """The answer to an exception, as the Quart app's error handlers give it."""
+    if isinstance(exc, TwentyError):
+        return _error(api, exc, headers)
+    if isinstance(exc, StorageError):
+        return _error(api, from_storage(exc), headers)
+    error_id = uuid.uuid4().hex[:12]
+    log.error("unexpected error %s on %s %s", error_id, scope["method"], scope["path"], exc_info=exc)
+    return _error(api, TwentyError(f"Internal server error (error id {error_id})"), headers)
 
 
 async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

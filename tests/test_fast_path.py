@@ -57,6 +57,8 @@ async def test_refused_credentials_answer_alike(client: httpx.AsyncClient, autho
                    for ct in (FAST, QUART)]
     assert fast.status_code == quart.status_code == 401
     assert fast.json() == quart.json()
+    # refused before the body was read: neither path reads it, and both say the connection is done
+    assert fast.headers["connection"] == quart.headers["connection"] == "close"
 
 
 async def test_a_mutation_then_a_read_through_the_fast_path(client: httpx.AsyncClient) -> None:
