@@ -1,12 +1,12 @@
 """The hot routes answered by a plain ASGI handler in front of Quart, when they need nothing else.
 
 Quart's request machinery (contexts, hooks, the response adapter) cost about a third of a request's CPU.
-The common requests (a bearer token; for POST a JSON body with a Content-Length within the limit) of
-``POST /graphql``, ``GET /rest/{plural}``, ``POST /rest/{plural}`` and ``GET /rest/{plural}/{id}`` are
-answered here with the same steps as the Quart routes: authenticate, take a rate-limit token, pass the
-admission gate, run the request, answer with the same headers and envelopes. Anything else (no token,
-another content type, a chunked or oversized body, a server that is stopping, any other route) goes to
-the Quart app unchanged, which owns every other case and its error handling.
+The common requests (a bearer token; for POST, PATCH and PUT a JSON body with a Content-Length within
+the limit) of ``POST /graphql``, ``GET``/``POST /rest/{plural}`` and ``GET``/``PATCH``/``PUT``/``DELETE
+/rest/{plural}/{id}`` are answered here with the same steps as the Quart routes: authenticate, take a
+rate-limit token, pass the admission gate, run the request, answer with the same headers and envelopes.
+Anything else (no token, another content type, a chunked or oversized body, a server that is stopping,
+any other route) goes to the Quart app unchanged, which owns every other case and its error handling.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import msgspec
 import trio
 from twenty_storage.errors import StorageError
 
@@ -39,6 +40,7 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 Handler = Callable[[Registry, Principal, bytes], Awaitable[tuple[int, bytes]]]
 
 _JSON = (b"application/json", b"application/graphql-response+json")
+_encode = msgspec.json.Encoder().encode
 _NOT_PLURALS = ("open-api", "batch")  # /rest/open-api/… and /rest/batch/… are other routes
 
 
@@ -99,12 +101,18 @@ class FastPath:
             query = scope["query_string"]
             plural = parts[0]
             if len(parts) == 2:
-                if method != "GET":
-                    return None
                 record_id = parts[1]
-
-                async def handler(registry: Registry, who: Principal, _body: bytes) -> tuple[int, bytes]:
-                    return 200, await rest.get_record(registry, who, plural, record_id, query)
+                if method == "GET":
+                    async def handler(registry: Registry, who: Principal, _body: bytes) -> tuple[int, bytes]:
+                        return 200, await rest.get_record(registry, who, plural, record_id, query)
+                elif method in ("PATCH", "PUT"):
+                    async def handler(registry: Registry, who: Principal, body: bytes) -> tuple[int, bytes]:
+                        return 200, await rest.update_record(registry, who, plural, record_id, body)
+                elif method == "DELETE":
+                    async def handler(registry: Registry, who: Principal, _body: bytes) -> tuple[int, bytes]:
+                        return 200, _encode(await rest.delete_record(registry, who, plural, record_id, query))
+                else:
+                    return None
             elif method == "GET":
                 async def handler(registry: Registry, who: Principal, _body: bytes) -> tuple[int, bytes]:
                     return 200, await rest.list_records(registry, who, plural, query)
@@ -115,7 +123,7 @@ class FastPath:
                 return None
         else:
             return None
-        length = self._body_length(scope, needs_body=method == "POST")
+        length = self._body_length(scope, needs_body=method in ("POST", "PATCH", "PUT"))
         return None if length is None else (api, handler, length)
 
     def _body_length(self, scope: Scope, *, needs_body: bool) -> int | None:
