@@ -8,13 +8,13 @@ from typing import Any
 
 from quart import Response, g, has_request_context, has_websocket_context, request, websocket
 from quart_trio import QuartTrio
+from twenty_storage.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
 from twenty_actors.errors import (
     MethodNotAllowedError,
     NotFoundError,
     PayloadTooLargeError,
-    RateLimitedError,
     ServiceUnavailableError,
     TwentyError,
     UnsupportedMediaTypeError,
@@ -22,11 +22,11 @@ from twenty_actors.errors import (
     from_storage,
 )
 from twenty_actors.services import Services
-from twenty_storage.errors import StorageError
 
 from . import auth_routes, graphql_routes, rest_routes, ws_routes
-from .fast_path import FastPath
+from .caller import admit_caller, require_utf8
 from .errors import graphql_error_response, json_response, rest_error
+from .fast_path import FastPath
 
 log = logging.getLogger("twenty.http")
 
@@ -98,14 +98,9 @@ def create_app(services: Services) -> FastPath:
         token = request.headers.get("Authorization")
         if token is None and request.path.startswith("/rest/open-api"):
             token = request.args.get("token")
-        principal = await services.auth.authenticate(token)
+        g.rate_limit_headers = {}
+        principal = await admit_caller(services, token, api, g.rate_limit_headers)
         g.principal = principal  # the routes use it: one authentication per request
-        handle = await services.registry.handle(principal.workspace_id)
-        assert handle.limiter is not None
-        decision = handle.limiter.take(principal.rate_key, api)
-        g.rate_limit_headers = decision.headers()
-        if not decision.allowed:
-            raise RateLimitedError("Rate limit exceeded", retry_after=decision.retry_after)
         # admission: the excess of a busy workspace (or process) is refused here, before it costs anything;
         # the rest wait for one of the process's run slots, handed out round robin by workspace, so a
         # saturated workspace cannot make its neighbours wait behind its whole backlog
@@ -185,9 +180,5 @@ async def read_json_body() -> bytes:
     g.body_read = True
     if not isinstance(body, bytes):
         return body.encode()
-    try:
-        # JSON is UTF-8; msgspec checks only the strings it decodes, and skips unknown members unchecked
-        body.decode()
-    except UnicodeDecodeError:
-        raise ValidationError("The request body is not valid UTF-8") from None
+    require_utf8(body)
     return body

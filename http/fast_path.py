@@ -23,12 +23,13 @@ from twenty_storage.errors import StorageError
 
 from twenty_actors import rest
 from twenty_actors.auth import Principal
-from twenty_actors.errors import RateLimitedError, TwentyError, ValidationError, from_storage
+from twenty_actors.errors import TwentyError, ValidationError, from_storage
 from twenty_actors.graphql.core_endpoint import run_core_request
 from twenty_actors.graphql.response import errors_body, twenty_error
 from twenty_actors.registry import Registry
 from twenty_actors.services import Services
 
+from .caller import admit_caller, require_utf8
 from .errors import rest_error_body
 
 log = logging.getLogger("twenty.http")
@@ -57,10 +58,10 @@ class FastPath:
         if found is None:
             await self.app(scope, receive, send)
             return
-        api, handler, length = found
+        api, handler, length, authorization = found
         headers: list[tuple[bytes, bytes]] = []
         try:
-            principal = await self._admit(scope, api, headers)
+            principal = await self._admit(authorization, api, headers)
         except Exception as exc:  # refused before the body is read (401, 429, ...), like the Quart app
             status, answer = _failure(api, scope, exc, headers)
             if length:  # the unread body stays on the connection, which so cannot carry another request
@@ -83,8 +84,8 @@ class FastPath:
             status, answer = _failure(api, scope, exc, headers)
         await _respond(send, status, headers, answer)
 
-    def _route(self, scope: Scope) -> tuple[str, Handler, int] | None:
-        """The API, handler and body length of a request to answer here; None to leave it to Quart."""
+    def _route(self, scope: Scope) -> tuple[str, Handler, int, str] | None:
+        """The API, handler, body length and credentials of a request to answer here; None: Quart's."""
         if self.services.stopping.is_set():
             return None
         method, path = scope["method"], scope["path"]
@@ -123,11 +124,11 @@ class FastPath:
                 return None
         else:
             return None
-        length = self._body_length(scope, needs_body=method in ("POST", "PATCH", "PUT"))
-        return None if length is None else (api, handler, length)
+        plain = self._plain_headers(scope, needs_body=method in ("POST", "PATCH", "PUT"))
+        return None if plain is None else (api, handler, *plain)
 
-    def _body_length(self, scope: Scope, *, needs_body: bool) -> int | None:
-        """The length of a body this path can take (0: none), or None when Quart must answer."""
+    def _plain_headers(self, scope: Scope, *, needs_body: bool) -> tuple[int, str] | None:
+        """The body length this path can take (0: none) and the Authorization header; None: Quart's."""
         length = authorization = content_type = None
         for name, value in scope["headers"]:
             if name == b"content-length":
@@ -140,33 +141,27 @@ class FastPath:
                 return None
         if authorization is None:
             return None
+        credentials = authorization.decode("latin-1")
         if not needs_body:
-            return 0 if length in (None, b"0") else None
+            return (0, credentials) if length in (None, b"0") else None
         if content_type is None or length is None or not length.isdigit():
             return None
         if content_type.split(b";", 1)[0].strip().lower() not in _JSON:
             return None
         size = int(length)
-        return size if 0 < size <= self.services.settings.max_body_bytes else None
+        return (size, credentials) if 0 < size <= self.services.settings.max_body_bytes else None
 
-    async def _admit(self, scope: Scope, api: str, headers: list[tuple[bytes, bytes]]) -> Principal:
-        """Authenticate the caller and take its rate-limit token (the Quart app's before_request)."""
-        authorization = next(v for k, v in scope["headers"] if k == b"authorization")
-        principal = await self.services.auth.authenticate(authorization.decode("latin-1"))
-        handle = await self.services.registry.handle(principal.workspace_id)
-        assert handle.limiter is not None
-        decision = handle.limiter.take(principal.rate_key, api)
-        headers += [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()]
-        if not decision.allowed:
-            raise RateLimitedError("Rate limit exceeded", retry_after=decision.retry_after)
-        return principal
+    async def _admit(self, authorization: str, api: str, headers: list[tuple[bytes, bytes]]) -> Principal:
+        """The Quart app's before_request: authenticate, take the rate-limit token."""
+        rate_headers: dict[str, str] = {}
+        try:
+            return await admit_caller(self.services, authorization, api, rate_headers)
+        finally:
+            headers += [(k.lower().encode(), v.encode()) for k, v in rate_headers.items()]
 
     async def _run(self, principal: Principal, handler: Handler, body: bytes) -> tuple[int, bytes]:
         """Pass the admission gate and answer."""
-        try:
-            body.decode()
-        except UnicodeDecodeError:
-            raise ValidationError("The request body is not valid UTF-8") from None
+        require_utf8(body)
         admission = self.services.admission
         await admission.enter(principal.workspace_id)
         try:

@@ -12,8 +12,9 @@ while another workspace has been active within ``window_s``, a workspace holds a
 so a quiet workspace's request never computes beside more than ``share`` requests of each neighbour.
 The share trades the neighbours' latency against a busy workspace's throughput: measured with one
 saturating workspace beside a quiet one, a share of 1 kept the quiet one's p50 at 3x its p50 alone
-(5x with 2) but halved the busy one's throughput (0.75x with 2). A request lends its slot out while it waits for a write to commit (the group commit may take
-a while), and queues again, at the front of its workspace's line, to finish.
+(5x with 2) but halved the busy one's throughput (0.75x with 2). A request lends its slot out while it
+waits for a write to commit (the group commit may take a while), and queues again, at the front of its
+workspace's line, to finish.
 
 Two caps shed load before it costs anything: a workspace may hold at most ``per_key`` requests (in any
 state), and at most ``max_waiting`` requests may wait for a first slot in the process. Both answer 503
@@ -48,7 +49,9 @@ class _Waiter:
 class FairGate:
     """Admission caps, and at most ``slots`` computing requests, let in round robin by workspace."""
 
-    def __init__(self, *, slots: int, per_key: int, max_waiting: int, share: int = 2, window_s: float = 1.0) -> None:
+    def __init__(
+        self, *, slots: int, per_key: int, max_waiting: int, share: int = 2, window_s: float = 1.0
+    ) -> None:
         self.slots = slots
         self.share = share
         self.per_key = per_key

@@ -17,14 +17,12 @@ from typing import Any, final
 import httpx
 import msgspec
 import trio
-
 from twenty_storage import webhooks
 from twenty_storage.errors import StorageError
 from twenty_storage.pg import Database
 
 from ..errors import ValidationError
 from .ssrf import check_target
-import trio.lowlevel
 
 log = logging.getLogger("twenty.webhooks")
 
