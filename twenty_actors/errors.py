@@ -80,6 +80,14 @@ class PayloadTooLargeError(TwentyError):
     http_status = 413
 
 
+class RequestTimeoutError(TwentyError):
+    """The client took too long to send its request (slowloris); the connection is closed."""
+
+    code = "REQUEST_TIMEOUT"
+    graphql_code = "REQUEST_TIMEOUT"
+    http_status = 408
+
+
 class UnsupportedMediaTypeError(TwentyError):
     """The request body is not JSON."""
 

@@ -36,6 +36,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_waiting: int = 256  # requests waiting for a slot in a process; more get 503 + Retry-After
     reuse_port: bool = False  # set in worker processes that share the port
     cross_process_events: bool = False  # NOTIFY other processes of commits, for their change feeds
+    server: str = "native"  # the HTTP transport: "native" (our own HTTP/1.1 server) or "hypercorn" (ASGI)
+    keep_alive_timeout_s: float = 60.0  # an idle keep-alive connection is closed after this
+    header_timeout_s: float = 30.0  # a request head not complete within this gets 408 (slowloris)
+    body_timeout_s: float = 30.0  # a body that sends nothing for this long gets 408
+    max_connections: int = 1000  # open client connections per process; more wait in the listen backlog
 
 
 def parse_rate_limits(text: str) -> dict[str, int]:
