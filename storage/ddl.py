@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .model import Field, Object
 from .pg import Statement
-from .sql import ident
+from .sql import ident, name, sql, value
 
 EVENT_TABLE = "_event"
 
@@ -108,13 +108,12 @@ def set_not_null(schema: str, obj: Object, field: Field, not_null: bool) -> list
     return [(f"ALTER TABLE {table} ALTER COLUMN {ident(name)} {verb} NOT NULL", ()) for name, _ in field.columns()]
 
 
-def column_uses_values(schema: str, obj: Object, field: Field) -> str:
-    """SQL answering 'true'/'false': does any row hold one of the values in $1 (text[])?"""
-    table = ident(schema, obj.table)
-    column = ident(field.name)
-    if field.type == "MULTI_SELECT":
-        return f"SELECT (EXISTS (SELECT 1 FROM {table} WHERE {column} && $1::text[]))::text"
-    return f"SELECT (EXISTS (SELECT 1 FROM {table} WHERE {column} = ANY($1::text[])))::text"
+def column_uses_values(schema: str, obj: Object, field: Field, values: list[str]) -> Statement:
+    """A statement answering 'true'/'false': does any row hold one of ``values``?"""
+    values_sql = value(values, "text[]")
+    test = sql(" && ", values_sql) if field.type == "MULTI_SELECT" else sql(" = ANY(", values_sql, ")")
+    return sql("SELECT (EXISTS (SELECT 1 FROM ", name(schema, obj.table), " WHERE ", name(field.name), test,
+               "))::text").compile()
 
 
 def unique_columns(schema: str, obj: Object, columns: tuple[str, ...]) -> list[Statement]:

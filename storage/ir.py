@@ -1,4 +1,8 @@
-"""The plan IR: what to read or write, in terms of tables and columns. Compiled to SQL by compile.py."""
+"""The plan IR: what to read or write, in terms of tables and columns; compiled to SQL by compile.py.
+
+Both APIs plan into it (twenty_actors.planning). Values in it are bound as parameters as they are;
+the planner may leave a placeholder for a value bound later, so one compiled plan serves many requests.
+"""
 
 from __future__ import annotations
 
@@ -50,17 +54,32 @@ class ConnectionOut(msgspec.Struct, frozen=True):
     connection: ConnectionSel
 
 
+class ListOut(msgspec.Struct, frozen=True):
+    """Related records as a plain JSON array, oldest first, at most ``limit``: ``remote.remote_column = local.local_column``."""
+
+    key: str
+    table: str
+    local_column: str
+    remote_column: str
+    node: NodeSel
+    limit: int
+
+
 class NodeSel(msgspec.Struct, frozen=True):
     """The answer for one record: its fields in response order."""
 
-    fields: list[ScalarOut | CompositeOut | ConstOut | ObjectOut | ConnectionOut]
+    fields: list[ScalarOut | CompositeOut | ConstOut | ObjectOut | ConnectionOut | ListOut]
 
 
 # --- filters ----------------------------------------------------------------------------------
 
 
 class Cmp(msgspec.Struct, frozen=True):
-    """``column op value``; op is one of eq neq in gt gte lt lte like ilike startsWith containsAny."""
+    """``column op value``; op is one of eq neq in gt gte lt lte like ilike startsWith containsAny.
+
+    ``startsWith`` holds its LIKE pattern (escaped, ``%`` added) and ``in``/``containsAny`` a list: the
+    compiler binds values as they are.
+    """
 
     column: str
     op: str
@@ -120,37 +139,57 @@ class OrderKey(msgspec.Struct, frozen=True):
     not_null: bool = False  # the column never holds NULL: keyset conditions can use a row comparison
 
 
+class Page(msgspec.Struct, frozen=True, kw_only=True):
+    """Which rows of one table a read answers: filter, order, then cursor, offset and limit.
+
+    ``cursor`` and ``bound`` hold the sort-key values of a row as text (or null), one per key, bound
+    as one ``text[]`` parameter: rows start after ``cursor`` and stop before ``bound`` in the reading
+    direction. ``backward`` reads from the end (``last``, ``ending_before``); the answer keeps the order.
+    Values (limit, offset, cursors) are bound as parameters, so the SQL text depends only on which are given.
+    """
+
+    table: str
+    filter: Filter
+    order: list[OrderKey]
+    limit: Any
+    offset: Any = None
+    backward: bool = False
+    cursor: Any = None
+    bound: Any = None
+
+
 class EdgeSel(msgspec.Struct, frozen=True):
     """What each edge answers: node, cursor, __typename under their response keys."""
 
     fields: list[tuple[str, str, Any]]  # (key, "node"|"cursor"|"const", NodeSel|None|str)
 
 
-class ConnectionSel(msgspec.Struct, frozen=True):
-    """A page of records of one table, and what the connection answers about it."""
+class ConnectionSel(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of records as a GraphQL connection: edges, pageInfo, totalCount."""
 
-    table: str
-    filter: Filter
-    order: list[OrderKey]
-    limit: int
-    backward: bool = False
-    cursor: list[Any] | None = None  # sort-key values then id, of the row to start after/before
-    bound: list[Any] | None = None  # the cursor on the other side (before when reading forwards): rows stop there
+    page: Page
     parts: list[tuple[str, str, Any]] = msgspec.field(default_factory=list)
     # parts: (key, "edges", EdgeSel) | (key, "pageInfo", [(key, name)]) | (key, "totalCount", None)
     #        | (key, "const", str)
-    has_cursor: bool = False
 
 
-class FindOne(msgspec.Struct, frozen=True):
-    """The first record of a table matching a filter, or null."""
+class ListSel(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of records as a REST list: ``{"data": [...], "meta": {totalCount, hasMore, cursors}}``."""
+
+    page: Page
+    node: NodeSel
+
+
+class FindOne(msgspec.Struct, frozen=True, kw_only=True):
+    """The first record of a table matching a filter, or null; ``envelope`` wraps it (``{"data": …}``)."""
 
     table: str
     filter: Filter
     node: NodeSel
+    envelope: str | None = None
 
 
-Read = ConnectionSel | FindOne
+Read = ConnectionSel | ListSel | FindOne
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -162,8 +201,8 @@ class InsertRows(msgspec.Struct, frozen=True):
     table: str
     object_name: str
     columns: list[tuple[str, str]]  # (column, SQL type)
-    rows: list[list[Any]]
-    ids: list[str]
+    rows: list[list[Any]]  # values as bound: jsonb and text[] columns hold JSON text
+    ids: Any  # the rows' ids in the order of the answer
     node: NodeSel | None
     record: NodeSel  # the record as events carry it
     single: bool
@@ -174,7 +213,7 @@ class UpdateRows(msgspec.Struct, frozen=True):
 
     table: str
     object_name: str
-    ids: list[str]
+    ids: Any  # a list of ids, bound as one uuid[] parameter
     sets: list[tuple[str, str, Any]]  # (column, SQL type, value)
     event: str  # updated | deleted | restored
     node: NodeSel | None
@@ -187,7 +226,7 @@ class DestroyRows(msgspec.Struct, frozen=True):
 
     table: str
     object_name: str
-    ids: list[str]
+    ids: Any
     node: NodeSel | None
     record: NodeSel
     single: bool

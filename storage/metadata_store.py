@@ -9,6 +9,7 @@ import msgspec
 
 from .model import Field, Metadata, Object, Relation, SelectOption
 from .pg import Database, Statement
+from .sql import join, name, sql, value
 
 _FIELD_COLUMNS = ("id, workspace_id, object_id, name, label, type, description, icon, is_custom, is_system, "
                   "is_active, is_nullable, default_value, options, relation, position")
@@ -40,6 +41,13 @@ def insert_field_statement(workspace_id: uuid.UUID, object_id: uuid.UUID, field:
          field.is_custom, field.is_system, field.is_active, field.is_nullable, _jsonable(field.default_value),
          _jsonable(field.options), _jsonable(field.relation), field.position),
     )
+
+
+def insert_member_statement(schema: str, user_id: uuid.UUID, email: str | None) -> Statement:
+    """The workspaceMember row of a workspace's owner (named after their email's local part)."""
+    values = [value(uuid.uuid4()), value((email or "").split("@", 1)[0]), value(""), value(email), value(user_id)]
+    columns = join(name(c) for c in ("id", "nameFirstName", "nameLastName", "userEmail", "userId"))
+    return sql("INSERT INTO ", name(schema, "workspaceMember"), " (", columns, ") VALUES (", join(values), ")").compile()
 
 
 def bump_version_statement(workspace_id: uuid.UUID) -> Statement:

@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from twenty_storage.ir import And, Cmp, IsNull, Not, Or, Related
+from twenty_storage.compile import compile_read
+from twenty_storage.ir import And, Cmp, IsNull, ListSel, Not, Or, Page, Related
 from twenty_storage.model import Metadata
-from twenty_storage.rest_compile import RestList, compile_rest_list
 
 from twenty_actors.errors import ValidationError
 from twenty_actors.metadata.standard import standard_objects
 from twenty_actors.rest import decode_query, parse_list_query
 from twenty_actors.rest._grammar import Cond, GrammarError, Junction, parse_twenty_filter, parse_twenty_order
-from twenty_actors.rest._records import record_selection
+from twenty_actors.planning import record_selection
 
 MD = Metadata(workspace_id=uuid.uuid4(), schema_name="workspace_t", version=1,
               objects={o.name_singular: o for o in standard_objects()})
@@ -107,9 +107,8 @@ def test_planned_sql_binds_every_value(conditions: list[tuple[str, str, str]], o
         assert exc.details
         assert all(d["field"] and d["message"] for d in exc.details)
         return
-    page = RestList(table="company", filter=plan.filter, order=plan.order, limit=plan.limit, offset=plan.offset,
-                    record=record_selection(MD, COMPANY, 1))
-    sql, params = compile_rest_list(MD.schema_name, page)
+    page = Page(table="company", filter=plan.filter, order=plan.order, limit=plan.limit, offset=plan.offset)
+    sql, params = compile_read(MD.schema_name, ListSel(page=page, node=record_selection(MD, COMPANY, 1)))
     assert _MARK not in sql
     placeholders = {int(p) for p in re.findall(r"\$(\d+)", sql)}
     assert placeholders == set(range(1, len(params) + 1))

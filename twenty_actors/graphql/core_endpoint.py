@@ -14,17 +14,19 @@ import msgspec
 from graphql import ExecutionResult, FieldNode, GraphQLObjectType, OperationType, SelectionSetNode, execute
 from graphql.execution.values import get_argument_values
 
-from twenty_storage.compile import compile_reads, compile_write_statements
+from twenty_storage.compile import compile_reads
+from twenty_storage.compile_write import compile_write_statements
 
 from ..auth import Principal
 from ..errors import NotFoundError, ServiceUnavailableError, TwentyError
 from ..metadata.model import CoreApi, WorkspaceModel
+from ..planning import Plan, bind, make_plan, plan_create, plan_state_change, plan_update
 from ..workspace.messages import RunRead, RunWrite
 from .endpoint import RejectedRequest, prepare, result_body
 from .planner import Planner
+from .plans import shape_variables
 from .response import encode, twenty_error
 from .selection import Operation
-from .writes import plan_create, plan_state_change, plan_update
 
 if TYPE_CHECKING:
     from ..registry import Registry
@@ -32,6 +34,14 @@ if TYPE_CHECKING:
 
 _COMPILED_READS = 256  # per workspace and metadata version
 _MAX_CACHED_BODY = 8192
+
+
+class _QueryPlan(msgspec.Struct, frozen=True):
+    """A query's reads (one statement for all root fields), and the root fields graphql-core answers."""
+
+    plan: Plan | None
+    introspection: frozenset[str]
+    complete: bool  # every root field is a read: the statement's JSON is the whole answer
 
 
 async def run_core_request(registry: Registry, principal: Principal, body: bytes) -> tuple[int, bytes]:
@@ -49,45 +59,39 @@ async def run_core_request(registry: Registry, principal: Principal, body: bytes
         request, document, op = prepare(core.documents, body)
     except RejectedRequest as rejected:
         return rejected.status, rejected.body
+    shaped, shape = shape_variables(core.schema, op.node, op.variables)
+    key = (op.node.operation.value, request.query, request.operation_name, shape)
     if op.node.operation == OperationType.MUTATION:
-        return 200, await _mutate(registry, principal, model, core, op)
+        steps = core.plans.get(key)
+        if steps is None:
+            steps = _plan_mutation(model, core, op, shaped)
+            core.plans.put(key, steps)
+        return 200, await _mutate(registry, principal, op, steps)
     if op.node.operation != OperationType.QUERY:
         return 400, encode({"errors": [{"message": "Subscriptions are served on /ws",
                                         "extensions": {"code": "BAD_USER_INPUT"}}], "data": None})
-    root = core.schema.query_type
-    assert root is not None
     fields = op.fields(op.node.selection_set, "Query")
-    introspection = {k for k, n in fields.items() if n[0].name.value in ("__schema", "__type")}
-    data_keys = [k for k in fields if k not in introspection]
-    planner = Planner(model.metadata, core.schema, op)
-    reads: list[tuple[str, Any]] = []
     try:
-        for key in data_keys:
-            nodes = fields[key]
-            name = nodes[0].name.value
-            if name not in core.roots:  # __typename, or the placeholder of a schema without objects
-                continue
-            kind, obj_name = core.roots[name]
-            obj = model.metadata.objects[obj_name]
-            args = get_argument_values(root.fields[name], nodes[0], op.variables)
-            if kind == "find_many":
-                reads.append((key, planner.connection(obj, nodes, args, 1)))
-            else:
-                reads.append((key, planner.find_one(obj, nodes, args)))
+        entry = core.plans.get(key)
+        if entry is None:
+            entry = _plan_query(model, core, op, shaped, fields)
+            core.plans.put(key, entry)
+        statements = bind(entry.plan, op.variables) if entry.plan is not None else []
     except TwentyError as exc:
         return 200, encode({"errors": [twenty_error(exc)], "data": None})
     data = b"{}"
-    if reads:
-        sql, params = compile_reads(model.metadata.schema_name, reads)
+    if statements:
+        sql, params = statements[0]
         data = await registry.call(principal.workspace_id, RunRead(sql=sql, params=params))
-    if not introspection and len(reads) == len(data_keys):
-        if reads and len(body) <= _MAX_CACHED_BODY:
+    if entry.complete:
+        if statements and len(body) <= _MAX_CACHED_BODY:
             core.compiled_reads[body] = (sql, params)
             if len(core.compiled_reads) > _COMPILED_READS:
                 core.compiled_reads.popitem(last=False)
         return 200, b'{"data":' + data + b"}"
     # introspection and __typename: graphql-core answers those, then the answers are merged in order
-    extra = _introspect(core, document, op, request.operation_name, request.variables, set(introspection))
+    introspection = set(entry.introspection)
+    extra = _introspect(core, document, op, request.operation_name, request.variables, introspection)
     fetched = msgspec.json.decode(data)
     merged: dict[str, Any] = {}
     for key, nodes in fields.items():
@@ -100,6 +104,31 @@ async def run_core_request(registry: Registry, principal: Principal, body: bytes
     if extra.errors:
         return 200, result_body(ExecutionResult(merged, extra.errors))
     return 200, encode({"data": merged})
+
+
+def _plan_query(model: WorkspaceModel, core: CoreApi, op: Operation, shaped: dict[str, Any],
+                fields: dict[str, list[FieldNode]]) -> _QueryPlan:
+    """Plan and compile the reads of a query; its values stay slots, bound per request."""
+    root = core.schema.query_type
+    assert root is not None
+    introspection = frozenset(k for k, n in fields.items() if n[0].name.value in ("__schema", "__type"))
+    data_keys = [k for k in fields if k not in introspection]
+    planner = Planner(model.metadata, core.schema, op, shaped)
+    reads: list[tuple[str, Any]] = []
+    for key in data_keys:
+        nodes = fields[key]
+        name = nodes[0].name.value
+        if name not in core.roots:  # __typename, or the placeholder of a schema without objects
+            continue
+        kind, obj_name = core.roots[name]
+        obj = model.metadata.objects[obj_name]
+        args = get_argument_values(root.fields[name], nodes[0], shaped)
+        if kind == "find_many":
+            reads.append((key, planner.connection(obj, nodes, args, 1)))
+        else:
+            reads.append((key, planner.find_one(obj, nodes, args)))
+    plan = make_plan([compile_reads(model.metadata.schema_name, reads)]) if reads else None
+    return _QueryPlan(plan, introspection, not introspection and len(reads) == len(data_keys))
 
 
 def _introspect(core: CoreApi, document: Any, op: Operation, operation_name: str | None,
@@ -116,42 +145,70 @@ def _introspect(core: CoreApi, document: Any, op: Operation, operation_name: str
     return result
 
 
-async def _mutate(registry: Registry, principal: Principal, model: WorkspaceModel, core: CoreApi,
-                  op: Operation) -> bytes:
-    """Each mutation root field in order: plan, compile, commit through the write queue."""
+class _Step(msgspec.Struct, frozen=True):
+    """One root field of a mutation: its plan, or the error planning it gave (values are bound later)."""
+
+    key: str
+    plan: Plan | None = None
+    error: TwentyError | None = None
+    single: bool = True
+    label: str = ""
+
+
+def _plan_mutation(model: WorkspaceModel, core: CoreApi, op: Operation, shaped: dict[str, Any]) -> list[_Step]:
+    """Plan and compile each root field of a mutation, in document order."""
     root = core.schema.mutation_type
     assert isinstance(root, GraphQLObjectType)
-    planner = Planner(model.metadata, core.schema, op)
-    parts: list[bytes] = []
-    errors: list[dict[str, Any]] = []
+    planner = Planner(model.metadata, core.schema, op, shaped)
+    steps: list[_Step] = []
     for key, nodes in op.fields(op.node.selection_set, "Mutation").items():
         name = nodes[0].name.value
         if name == "__typename":
-            parts.append(encode(key) + b':"Mutation"')
+            steps.append(_Step(key))
             continue
         kind, obj_name = core.roots[name]
         obj = model.metadata.objects[obj_name]
+        verb, _, arity = kind.partition("_")
+        single = arity == "one"
         try:
-            args = get_argument_values(root.fields[name], nodes[0], op.variables)
+            args = get_argument_values(root.fields[name], nodes[0], shaped)
             node = planner.node(obj, nodes, 1) if nodes[0].selection_set else None
             record = core.records[obj_name]
-            verb, _, arity = kind.partition("_")
-            single = arity == "one"
             if verb == "create":
                 items = [args["data"]] if single else list(args["data"])
                 write: Any = plan_create(obj, items, node, record, single=single)
             elif verb == "update":
-                ids = [args["id"]] if single else list(args["ids"])
-                write = plan_update(obj, ids, args["data"], node, record, single=single)
+                write = plan_update(obj, [args["id"]] if single else args["ids"], args["data"], node, record,
+                                    single=single)
             else:
-                ids = [args["id"]] if single else list(args["ids"])
-                write = plan_state_change(obj, ids, verb, node, record, single=single)
-            statements = compile_write_statements(model.metadata.schema_name, write)
+                write = plan_state_change(obj, [args["id"]] if single else args["ids"], verb, node, record,
+                                          single=single)
+            plan = make_plan(compile_write_statements(model.metadata.schema_name, write))
+            steps.append(_Step(key, plan, single=single, label=obj.label_singular))
+        except TwentyError as exc:
+            steps.append(_Step(key, error=exc))
+    return steps
+
+
+async def _mutate(registry: Registry, principal: Principal, op: Operation, steps: list[_Step]) -> bytes:
+    """Each mutation root field in order: bind its plan to the request, commit through the write queue."""
+    parts: list[bytes] = []
+    errors: list[dict[str, Any]] = []
+    for step in steps:
+        key = step.key
+        if step.plan is None and step.error is None:
+            parts.append(encode(key) + b':"Mutation"')
+            continue
+        try:
+            if step.error is not None:
+                raise step.error
+            assert step.plan is not None
+            statements = bind(step.plan, op.variables)
             rows = await registry.call(principal.workspace_id, RunWrite(statements=statements))
             value = rows[-1][0][0] if rows and rows[-1] else None  # the last statement answers
             if value is None:
-                if single:
-                    raise NotFoundError(f"{obj.label_singular} not found")
+                if step.single:
+                    raise NotFoundError(f"{step.label} not found")
                 value = "[]"
             parts.append(encode(key) + b":" + value.encode())
         except TwentyError as exc:

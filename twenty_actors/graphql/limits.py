@@ -16,8 +16,6 @@ from graphql import (
 
 MAX_QUERY_LENGTH = 100_000
 MAX_DEPTH = 12
-MAX_PAGE_SIZE = 200  # `first`/`last` above this are refused
-DEFAULT_PAGE_SIZE = 60  # Twenty's default page size
 
 
 class depth_limit_rule(ValidationRule):  # noqa: N801 - graphql-core names rules this way

@@ -127,8 +127,8 @@ def object_handlers(registry: Registry, principal: Principal) -> dict[str, Any]:
         statements, removed = changes.update_field(md, args["id"], args["data"])
         if removed:
             obj, field = changes.find_field(md, args["id"])
-            sql = ddl.column_uses_values(md.schema_name, obj, field)
-            in_use = await registry.call(wid, RunRead(sql=sql, params=[removed]))
+            sql, params = ddl.column_uses_values(md.schema_name, obj, field, list(removed))
+            in_use = await registry.call(wid, RunRead(sql=sql, params=params))
             if in_use == b"true":
                 raise ValidationError(
                     f"Options {', '.join(removed)} are still used by records; change those records first",

@@ -15,6 +15,8 @@ from graphql import (
     ValueNode,
 )
 
+from ..planning import values
+
 
 def format_datetime(value: datetime) -> str:
     """ISO 8601 in UTC with a Z, milliseconds precision (as Twenty answers)."""
@@ -28,10 +30,9 @@ def parse_datetime(value: Any) -> datetime:
     if not isinstance(value, str):
         raise GraphQLError("DateTime must be an ISO 8601 string")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        return values.parse_datetime(value)
     except ValueError:
         raise GraphQLError(f"Invalid DateTime: {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _serialize_datetime(value: Any) -> str:
@@ -60,7 +61,7 @@ def parse_date(value: Any) -> date:
     if not isinstance(value, str):
         raise GraphQLError("Date must be a YYYY-MM-DD string")
     try:
-        return date.fromisoformat(value[:10])
+        return values.parse_date(value)
     except ValueError:
         raise GraphQLError(f"Invalid Date: {value!r}") from None
 

@@ -19,13 +19,15 @@ class CoreApi:
     def __init__(self, metadata: Metadata) -> None:
         from ..graphql.core_schema import build_core_schema, root_fields
         from ..graphql.request import DocumentCache
-        from ..graphql.writes import record_node
+        from ..planning import PlanCache, record_node
 
         self.schema = build_core_schema(metadata)
         self.documents = DocumentCache(self.schema)
         self.roots = root_fields(metadata)
         self.records: dict[str, NodeSel] = {name: record_node(obj) for name, obj in metadata.objects.items()}
-        # compiled reads by exact request body: a repeated query skips decoding, planning and compiling
+        # plans by request shape (document, operation, which variables are given), bound per request
+        self.plans = PlanCache()
+        # bound reads by exact request body: a repeated query skips decoding and binding too
         self.compiled_reads: OrderedDict[bytes, tuple[str, list[Any]]] = OrderedDict()
 
 

@@ -7,7 +7,6 @@ import uuid
 from twenty_storage import ddl, metadata_store
 from twenty_storage.accounts import workspace_schema_name
 from twenty_storage.pg import Statement
-from twenty_storage.sql import ident
 
 from .standard import standard_objects
 
@@ -21,9 +20,5 @@ def new_workspace_statements(workspace_id: uuid.UUID, user_id: uuid.UUID | None,
         statements.extend(metadata_store.insert_object_statements(workspace_id, obj))
     statements.extend(ddl.create_objects(schema, objects))
     if user_id is not None:
-        statements.append((
-            f'INSERT INTO {ident(schema, "workspaceMember")} (id, "nameFirstName", "nameLastName", "userEmail", '
-            '"userId") VALUES ($1, $2, $3, $4, $5)',
-            (uuid.uuid4(), (email or "").split("@", 1)[0], "", email, user_id),
-        ))
+        statements.append(metadata_store.insert_member_statement(schema, user_id, email))
     return statements

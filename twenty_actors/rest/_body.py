@@ -9,20 +9,17 @@ checks (lengths, required fields) exactly as for GraphQL.
 from __future__ import annotations
 
 import math
-import re
 import uuid
-from datetime import date
 from typing import Any
 
 import msgspec
 from twenty_storage.model import COMPOSITES, Field, Object
 
 from ..errors import MALFORMED_JSON, ValidationError
+from ..planning.values import EMAIL, INT64, parse_date
 from ._values import PathError, join_columns, option_values, parse_datetime
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _READ_ONLY = frozenset(["createdAt", "updatedAt", "deletedAt"])
-_INT64 = 2**63 - 1
 
 
 def decode_json(body: bytes) -> Any:
@@ -127,7 +124,7 @@ def _value(field: Field, value: Any, path: str, details: list[dict[str, str]]) -
     if kind in ("TEXT", "EMAIL", "PHONE", "URL"):
         if not isinstance(value, str):
             raise PathError("must be a string")
-        if kind == "EMAIL" and value and not _EMAIL.match(value):
+        if kind == "EMAIL" and value and not EMAIL.match(value):
             raise PathError("Invalid email format")
         return value
     if kind in ("NUMBER", "POSITION"):
@@ -150,7 +147,7 @@ def _value(field: Field, value: Any, path: str, details: list[dict[str, str]]) -
         if not isinstance(value, str):
             raise PathError("must be a YYYY-MM-DD string")
         try:
-            return date.fromisoformat(value[:10])
+            return parse_date(value)
         except ValueError:
             raise PathError(f"'{value[:64]}' is not a date (YYYY-MM-DD)") from None
     if kind in ("SELECT", "RATING"):
@@ -185,7 +182,7 @@ def _sub_value(sql_type: str, value: Any) -> Any:
             if not math.isfinite(value) or not value.is_integer():
                 raise PathError("must be an integer")
             value = int(value)
-        if not isinstance(value, int) or abs(value) > _INT64:
+        if not isinstance(value, int) or abs(value) > INT64:
             raise PathError("must be an integer within 64 bits")
         return value
     if not isinstance(value, str):

@@ -8,15 +8,16 @@ Every problem found is reported at once, as ``details`` of one 400.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import Any
 
 import msgspec
-from twenty_storage.compile import decode_cursor
 from twenty_storage.ir import And, Cmp, Filter, IsNull, Not, Or, OrderKey, Related
 from twenty_storage.model import Metadata, Object
 
 from ..errors import ValidationError
+from ..planning import CursorError, comparison, cursor_items, cursor_kinds, order_key, with_tie_break
+from ..planning.order import DIRECTIONS, NOT_NULL
+from ..planning.reads import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from ..planning.values import escape_like
 from ._grammar import (
     Cond,
     GrammarError,
@@ -29,13 +30,11 @@ from ._grammar import (
 )
 from ._values import ALL_OPS, Column, PathError, invalid, parse_value, resolve
 
-DEFAULT_LIMIT = 60  # Twenty's QUERY_DEFAULT_LIMIT_RECORDS
-MAX_LIMIT = 200  # Twenty's QUERY_MAX_RECORDS: larger limits are clamped to it
+DEFAULT_LIMIT = DEFAULT_PAGE_SIZE  # Twenty's QUERY_DEFAULT_LIMIT_RECORDS
+MAX_LIMIT = MAX_PAGE_SIZE  # Twenty's QUERY_MAX_RECORDS: larger limits are clamped to it
 MAX_OFFSET = 2**31 - 1
 MAX_CONDITIONS = 100
-_DIRECTIONS = {d.lower(): d for d in ("Asc", "Desc", "AscNullsFirst", "AscNullsLast", "DescNullsFirst",
-                                      "DescNullsLast")}
-_DEFAULT_ORDER = [OrderKey("createdAt", sql_type="timestamptz"), OrderKey("id", sql_type="uuid")]
+_DIRECTIONS = {d.lower(): d for d in DIRECTIONS}
 
 
 class ListQuery(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,7 +44,7 @@ class ListQuery(msgspec.Struct, frozen=True, kw_only=True):
     order: list[OrderKey]
     limit: int
     offset: int
-    cursor: list[Any] | None
+    cursor: list[str | None] | None  # the sort-key values of the cursor's row, as text
     backward: bool
     depth: int
 
@@ -212,10 +211,6 @@ def _condition(md: Metadata, obj: Object, cond: Cond, details: list[dict[str, st
     return leaf
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _leaf(col: Column, cond: Cond) -> Filter:
     op, value = cond.op, cond.value
     if op not in ALL_OPS:
@@ -245,8 +240,8 @@ def _leaf(col: Column, cond: Cond) -> Filter:
         if "\x00" in value:
             raise PathError("value contains a NUL character")
         if op == "endsWith":
-            return Cmp(col.column, "like", "%" + _escape_like(value))
-        return Cmp(col.column, op, value)
+            return Cmp(col.column, "like", "%" + escape_like(value))
+        return comparison(col.column, op, value)
     return Cmp(col.column, op, parse_value(col, value))
 
 
@@ -254,8 +249,6 @@ def _leaf(col: Column, cond: Cond) -> Filter:
 
 def _order(md: Metadata, obj: Object, items: list[tuple[str, str, str]],
            details: list[dict[str, str]]) -> list[OrderKey]:
-    if not items:
-        return list(_DEFAULT_ORDER)
     keys: list[OrderKey] = []
     for path, raw_direction, source in items:
         direction = _DIRECTIONS.get(raw_direction.strip().lower())
@@ -275,50 +268,14 @@ def _order(md: Metadata, obj: Object, items: list[tuple[str, str, str]],
             continue
         if any(k.column == col.column for k in keys):
             continue
-        desc = direction.startswith("Desc")
-        if direction.endswith("NullsFirst"):
-            nulls_first = True
-        elif direction.endswith("NullsLast"):
-            nulls_first = False
-        else:
-            nulls_first = desc  # PostgreSQL's default: NULLs sort as the largest values
-        keys.append(OrderKey(col.column, desc=desc, nulls_first=nulls_first, sql_type=col.sql_type))
-    if not any(k.column == "id" for k in keys):
-        keys.append(OrderKey("id", sql_type="uuid"))
-    return keys
+        keys.append(order_key(col.column, direction, col.sql_type, not_null=col.column in NOT_NULL))
+    return with_tie_break(keys)
 
 
-def _cursor(text: str, order: list[OrderKey], name: str, details: list[dict[str, str]]) -> list[Any] | None:
+def _cursor(text: str, order: list[OrderKey], name: str, details: list[dict[str, str]]) -> list[str | None] | None:
     try:
-        values = decode_cursor(text)
-    except ValueError:
-        details.append({"field": name, "message": "Invalid cursor"})
+        return cursor_items(cursor_kinds(order), text)
+    except CursorError as exc:
+        message = "Invalid cursor" if exc.foreign else "Invalid cursor: it does not belong to this ordering"
+        details.append({"field": name, "message": message})
         return None
-    if len(values) != len(order) or not all(_fits(k.sql_type, v) for k, v in zip(order, values, strict=True)):
-        details.append({"field": name, "message": "Invalid cursor: it does not belong to this ordering"})
-        return None
-    return values
-
-
-def _fits(sql_type: str, value: Any) -> bool:
-    """Whether a cursor value can be cast back to its sort key's type (no database error on bad cursors)."""
-    if value is None:
-        return True
-    try:
-        if sql_type == "uuid":
-            uuid.UUID(value)
-        elif sql_type == "timestamptz":
-            datetime.fromisoformat(value)
-        elif sql_type == "date":
-            date.fromisoformat(value)
-        elif sql_type in ("double precision",):
-            return isinstance(value, int | float) and not isinstance(value, bool)
-        elif sql_type == "bigint":
-            return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
-        elif sql_type == "boolean":
-            return isinstance(value, bool)
-        else:
-            return isinstance(value, str) and "\x00" not in value
-    except (TypeError, ValueError, AttributeError):
-        return False
-    return True

@@ -9,15 +9,16 @@ record). Values arrive as text and are parsed by the column's type here, so a ba
 from __future__ import annotations
 
 import math
-import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
 from twenty_storage.model import COMPOSITES, Field, Metadata, Object, composite_column
 
-from ..errors import ValidationError
+from ..planning import values as checks
+from ..planning.shape import join_columns as join_columns
+from ..planning.values import invalid as invalid
 
 # how a column's values are parsed and which operators apply to it
 _OPS: dict[str, frozenset[str]] = {
@@ -42,8 +43,7 @@ _KIND_BY_TYPE = {"TEXT": "text", "EMAIL": "text", "PHONE": "text", "URL": "text"
 _KIND_BY_SQL = {"bigint": "integer", "text": "text", "double precision": "number", "uuid": "uuid",
                 "timestamptz": "datetime", "date": "date", "boolean": "boolean"}
 _MAX_VALUE = 10_000
-_INT64 = 2**63 - 1
-_PLUS_AS_SPACE = re.compile(r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d(?::?\d\d)?)$")
+_INT64 = checks.INT64
 
 
 class Column(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,22 +69,11 @@ class PathError(Exception):
         self.message = message
 
 
-def invalid(field: str, message: str) -> ValidationError:
-    """A 400 naming one field."""
-    return ValidationError(f"{field}: {message}", details=[{"field": field, "message": message}])
-
-
 def option_values(field: Field) -> tuple[str, ...]:
     """The allowed values of a SELECT, MULTI_SELECT or RATING field."""
     if field.type == "RATING" and not field.options:
         return tuple(f"RATING_{i}" for i in range(1, 6))
     return tuple(o.value for o in field.options or [])
-
-
-def join_columns(obj: Object) -> dict[str, Field]:
-    """Join column (``companyId``) → its relation field, for relations whose column this object holds."""
-    return {f.relation.join_column: f for f in obj.fields.values()
-            if f.is_active and f.relation and f.relation.join_column and f.columns()}
 
 
 def field_column(field: Field) -> Column:
@@ -169,7 +158,7 @@ def parse_value(col: Column, raw: str) -> Any:
         return parse_datetime(raw)
     if kind == "date":
         try:
-            return date.fromisoformat(raw[:10]) if len(raw) >= 10 else date.fromisoformat(raw)
+            return checks.parse_date(raw)
         except ValueError:
             raise PathError(f"'{raw[:64]}' is not a date (YYYY-MM-DD)") from None
     if kind in ("select", "multiselect"):
@@ -198,10 +187,7 @@ def parse_integer(raw: str) -> int:
 
 def parse_datetime(raw: str) -> datetime:
     """An ISO 8601 timestamp (a date alone means midnight UTC; no zone means UTC)."""
-    # an offset's "+" arrives as a space when the client did not percent-encode it
-    raw = _PLUS_AS_SPACE.sub(r"\1+\2", raw)
     try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+        return checks.parse_datetime(raw)
     except ValueError:
         raise PathError(f"'{raw[:64]}' is not an ISO 8601 date-time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from twenty_storage.model import COMPOSITES, Field, Metadata, Object
 
-from ..graphql.writes import MAX_BATCH
+from ..planning.shape import EMBEDDED_LIMIT
+from ..planning.values import MAX_BATCH
 from ._endpoint import workspace_model
 from ._query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
-from ._records import EMBEDDED_LIMIT, rest_cache
+from ._records import rest_cache
 from ._values import join_columns, option_values
 
 if TYPE_CHECKING:

@@ -1,0 +1,170 @@
+"""Compile write plans (ir.py) to statements that change rows, log their events and answer their JSON.
+
+Every change and its event rows are one statement (``WITH _changed AS (…), _events AS (…)``), so a
+write is atomic with its event log (the transactional outbox) and costs one round trip. Values are
+bound as the plan holds them: a create's columns travel as one array parameter each (``unnest``), so
+the text depends only on which columns are written, not on how many rows or which values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .compile import Ctx, node_json
+from .ddl import EVENT_TABLE
+from .ir import (
+    And,
+    CompositeOut,
+    ConnectionOut,
+    DestroyRows,
+    Filter,
+    InsertRows,
+    NodeSel,
+    Not,
+    ObjectOut,
+    Or,
+    Related,
+    UpdateRows,
+    Write,
+)
+from .sql import SQL, column, join, name, raw, sql, value
+
+_WRITTEN = "'twenty.written_ids'"  # a transaction-local setting: the ids the last change touched
+_STAMP = {"updated": '"updatedAt" = now()', "deleted": '"deletedAt" = now()', "restored": '"deletedAt" = NULL'}
+_ALIVE = {"updated": " IS NULL", "deleted": " IS NULL", "restored": " IS NOT NULL"}
+
+
+def _event_insert(ctx: Ctx, event: str, object_name: str, record: NodeSel, before: bool) -> SQL:
+    """Event rows for the rows in ``_changed`` (with their state in ``_old`` as ``before``)."""
+    events = ctx.table(EVENT_TABLE)
+    a = ctx.alias()
+    data = sql(node_json(ctx, record, a), "::jsonb")
+    head = sql("INSERT INTO ", events, ' (event, "objectName", "recordId", data', ", before" if before else "",
+               ") SELECT ", value(f"{object_name}.{event}", "text"), ", ", value(object_name, "text"), ", ",
+               column(a, "id"), ", ", data)
+    if not before:
+        return sql(head, " FROM _changed ", a, " ORDER BY ", column(a, "id"))
+    b = ctx.alias()
+    return sql(head, ", ", node_json(ctx, record, b), "::jsonb FROM _changed ", a, " JOIN _old ", b, " ON ",
+               column(b, "id"), " = ", column(a, "id"), " ORDER BY ", column(a, "id"))
+
+
+def _answer(ctx: Ctx, source: SQL, node: NodeSel | None, ids: Any, single: bool) -> SQL:
+    a = ctx.alias()
+    body = raw("json_build_object()") if node is None else node_json(ctx, node, a)
+    if single:
+        return sql("SELECT ", body, "::text FROM ", source, " ", a, " LIMIT 1")
+    return sql("SELECT coalesce(json_agg(", body, " ORDER BY array_position(", value(ids, "uuid[]"), ", ",
+               column(a, "id"), ")), '[]'::json)::text FROM ", source, " ", a)
+
+
+def _unnest_column(sql_type: str, item: SQL) -> SQL:
+    # arrays of arrays cannot be unnested column by column, and asyncpg reads a list inside a jsonb[]
+    # parameter as one more dimension: MULTI_SELECT and JSON values travel as JSON text
+    if sql_type == "text[]":
+        return sql("CASE WHEN ", item, " IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(", item,
+                   "::jsonb)) END")
+    if sql_type == "jsonb":
+        return sql(item, "::jsonb")
+    return item
+
+
+def _changes(ctx: Ctx, write: Write) -> SQL:
+    """``WITH _changed AS (…), _events AS (…)``: the change and its event rows; ``_changed`` holds the rows."""
+    table = ctx.table(write.table)
+    match write:
+        case InsertRows() if not write.rows:  # createCompanies(data: []): nothing to insert, nothing to log
+            return sql("WITH _changed AS (SELECT * FROM ", table, " WHERE FALSE)")
+        case InsertRows():
+            u = ctx.alias()
+            arrays, selects = [], []
+            for i, (_column, sql_type) in enumerate(write.columns):
+                items = [row[i] for row in write.rows]
+                array_type = "text[]" if sql_type in ("text[]", "jsonb") else f"{sql_type}[]"
+                arrays.append(value(items, array_type))
+                selects.append(_unnest_column(sql_type, raw(f"{u}.c_{i}")))
+            names = join(raw(f"c_{i}") for i in range(len(write.columns)))
+            source = sql("INSERT INTO ", table, " (", join(name(c) for c, _ in write.columns), ") SELECT ",
+                         join(selects), " FROM unnest(", join(arrays), ") AS ", u, "(", names, ") RETURNING *")
+            events = _event_insert(ctx, "created", write.object_name, write.record, before=False)
+            return sql("WITH _changed AS (", source, "), _events AS (", events, ")")
+        case UpdateRows():
+            o, t = ctx.alias(), ctx.alias()
+            sets = [sql(name(c), " = ", value(v, sql_type)) for c, sql_type, v in write.sets]
+            sets.append(raw(_STAMP[write.event]))
+            old = sql("SELECT * FROM ", table, " ", o, " WHERE ", column(o, "id"), " = ANY(", value(write.ids, "uuid[]"),
+                      ") AND ", column(o, "deletedAt"), _ALIVE[write.event], " ORDER BY ", column(o, "id"),
+                      " FOR UPDATE")
+            changed = sql("UPDATE ", table, " ", t, " SET ", join(sets), " FROM _old WHERE ", column(t, "id"),
+                          " = _old.id RETURNING ", t, ".*")
+            events = _event_insert(ctx, write.event, write.object_name, write.record, before=write.event == "updated")
+            return sql("WITH _old AS (", old, "), _changed AS (", changed, "), _events AS (", events, ")")
+        case DestroyRows():
+            source = sql("DELETE FROM ", table, " WHERE id = ANY(", value(write.ids, "uuid[]"), ") RETURNING *")
+            events = _event_insert(ctx, "destroyed", write.object_name, write.record, before=False)
+            return sql("WITH _changed AS (", source, "), _events AS (", events, ")")
+    raise AssertionError(f"unknown write {write!r}")
+
+
+def compile_write(schema: str, write: Write) -> tuple[str, list[Any]]:
+    """One statement that changes rows, logs their events, and answers their JSON.
+
+    The answer is built from the rows the statement returns; relations in it are read as they were
+    before the statement (see ``compile_write_statements``).
+    """
+    ctx = Ctx(schema)
+    return sql(_changes(ctx, write), " ", _answer(ctx, raw("_changed"), write.node, write.ids, write.single)).compile()
+
+
+def compile_write_statements(schema: str, write: Write) -> list[tuple[str, list[Any]]]:
+    """Statements, run in order in one transaction, that change rows, log their events and answer their JSON.
+
+    The last statement answers. One statement where it can be: a statement does not see its own
+    changes, so when the answer's relations lead back to the written table (``updateCompany { people
+    { edges { node { company { name } } } } }``) one statement would answer the old values. Then the
+    change records the ids it touched in a transaction-local setting, and a second statement answers
+    from the table as changed. Destroyed rows are gone: they are always answered as they were.
+    """
+    if write.node is None or isinstance(write, DestroyRows) or not _revisits(write.node, write.table):
+        return [compile_write(schema, write)]
+    ctx = Ctx(schema)
+    change = sql(_changes(ctx, write), " SELECT set_config(", _WRITTEN,
+                 ", coalesce(array_agg(id)::text, '{}'), true) FROM _changed")
+    answer_ctx = Ctx(schema)
+    t = answer_ctx.alias()
+    source = sql("(SELECT * FROM ", answer_ctx.table(write.table), " ", t, " WHERE ", column(t, "id"),
+                 " = ANY(coalesce(current_setting(", _WRITTEN, ", true), '{}')::uuid[]))")
+    answer = _answer(answer_ctx, source, write.node, write.ids, write.single)
+    return [change.compile(), answer.compile()]
+
+
+def _revisits(node: NodeSel, table: str) -> bool:
+    """Whether answering ``node`` reads ``table`` through a relation (a record, a connection or a filter)."""
+    for f in node.fields:
+        match f:
+            case CompositeOut(node=sub):
+                if _revisits(sub, table):
+                    return True
+            case ObjectOut():
+                if f.table == table or _revisits(f.node, table):
+                    return True
+            case ConnectionOut(connection=conn):
+                if conn.page.table == table or _filter_reads(conn.page.filter, table):
+                    return True
+                for _key, kind, sel in conn.parts:
+                    if kind == "edges" and any(ek == "node" and _revisits(es, table) for _, ek, es in sel.fields):
+                        return True
+    return False
+
+
+def _filter_reads(flt: Filter, table: str) -> bool:
+    match flt:
+        case And(items=items) | Or(items=items):
+            return any(_filter_reads(i, table) for i in items)
+        case Not(item=item):
+            return _filter_reads(item, table)
+        case Related(table=related, filter=inner):
+            return related == table or _filter_reads(inner, table)
+    return False
+
+

@@ -1,0 +1,135 @@
+"""Plan writes: inputs (typed by GraphQL, or checked REST bodies) → checked column values → write IR.
+
+Values may be slots (values.py): a create planned once serves every create that writes the same
+fields, its values checked and bound per request, and an id generated per row when none is given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twenty_storage.ir import DestroyRows, InsertRows, NodeSel, UpdateRows
+from twenty_storage.model import COMPOSITES, Object, composite_column
+
+from ..errors import ValidationError
+from .shape import join_columns, sql_type
+from .values import MAX_BATCH, Param, Slot, invalid, json_text, value
+
+_READ_ONLY = ("id", "createdAt", "updatedAt", "deletedAt")
+_AS_JSON = ("jsonb", "text[]")  # created values of these columns travel as JSON text
+
+
+def _columns_of(obj: Object, data: dict[str, Any], *, creating: bool, prefix: str = "") -> dict[str, tuple[str, Any]]:
+    """Column → (SQL type, value) for the given input fields."""
+    out: dict[str, tuple[str, Any]] = {}
+    joins = join_columns(obj)
+    for name, given in data.items():
+        path = prefix + name
+        if name == "id":
+            if creating and given is not None:
+                out["id"] = ("uuid", value(given, "uuid", "id"))
+            continue
+        if name in joins:
+            out[name] = ("uuid", None if given is None else value(given, "uuid", name))
+            continue
+        field = obj.fields.get(name)
+        if field is None or name in _READ_ONLY:
+            raise invalid(name, "is not a writable field")
+        if field.type in COMPOSITES:
+            subtypes = {s: t for s, t, _ in COMPOSITES[field.type]}
+            for sub, sub_value in (given or {}).items():
+                check = "integer" if subtypes[sub] == "bigint" else "sub_text"
+                bound = None if sub_value is None else value(sub_value, check, f"{name}.{sub}")
+                out[composite_column(name, sub)] = (subtypes[sub], bound)
+            if given is None:
+                for sub, sub_type in subtypes.items():
+                    out[composite_column(name, sub)] = (sub_type, None)
+            continue
+        column_type = sql_type(field)
+        as_json = creating and column_type in _AS_JSON
+        out[name] = (column_type, value(given, "scalar", path, field.type, field.is_nullable, as_json))
+    return out
+
+
+def _defaults(obj: Object) -> dict[str, tuple[str, Any]]:
+    out: dict[str, tuple[str, Any]] = {}
+    for field in obj.fields.values():
+        if field.default_value is None or field.is_system or field.type == "RELATION":
+            continue
+        if field.type in COMPOSITES and isinstance(field.default_value, dict):
+            subtypes = {s: t for s, t, _ in COMPOSITES[field.type]}
+            for sub, default in field.default_value.items():
+                if sub in subtypes:
+                    out[composite_column(field.name, sub)] = (subtypes[sub], default)
+        elif field.type not in COMPOSITES:
+            column_type = sql_type(field)
+            default = json_text(field.default_value) if column_type in _AS_JSON else field.default_value
+            out[field.name] = (column_type, default)
+    return out
+
+
+def _required(obj: Object) -> list[str]:
+    return [f.name for f in obj.fields.values()
+            if not f.is_nullable and not f.is_system and f.type != "RELATION" and f.default_value is None]
+
+
+def plan_create(obj: Object, items: list[dict[str, Any]], node: NodeSel | None, record: NodeSel,
+                *, single: bool) -> InsertRows:
+    """Insert rows from create inputs, with defaults applied and every value checked."""
+    if len(items) > MAX_BATCH:
+        raise ValidationError(f"At most {MAX_BATCH} records per batch")
+    defaults = _defaults(obj)
+    required = _required(obj)
+    rows_by_column: list[dict[str, tuple[str, Any]]] = []
+    for index, data in enumerate(items):
+        given = {**defaults, **_columns_of(obj, data, creating=True)}
+        for name in required:
+            if given.get(name, (None, None))[1] is None:
+                raise invalid(name if single else f"{index}.{name}", "is required")
+        given.setdefault("id", ("uuid", Slot("new_uuid", (index,), "id")))
+        rows_by_column.append(given)
+    columns: dict[str, str] = {}
+    for given in rows_by_column:
+        for column, (column_type, _) in given.items():
+            columns.setdefault(column, column_type)
+    column_list = list(columns.items())
+    rows = [[given.get(c, (None, None))[1] for c, _ in column_list] for given in rows_by_column]
+    ids: list[Any] = [given["id"][1] for given in rows_by_column]
+    if any(isinstance(i, Slot) for i in ids):
+        ids_value: Any = Slot("distinct", (), "id", tuple(ids))  # checked when bound
+    elif len(set(ids)) != len(ids):
+        raise ValidationError("Duplicate ids in batch")
+    else:
+        ids_value = ids
+    return InsertRows(table=obj.table, object_name=obj.name_singular, columns=column_list, rows=rows,
+                      ids=ids_value, node=node, record=record, single=single)
+
+
+def _ids(ids: Any) -> Any:
+    if type(ids) is Param:
+        return value(ids, "ids", "id")
+    if len(ids) > MAX_BATCH:
+        raise ValidationError(f"At most {MAX_BATCH} records per batch")
+    return [value(i, "uuid", "id") for i in ids]
+
+
+def plan_update(obj: Object, ids: Any, data: dict[str, Any], node: NodeSel | None, record: NodeSel,
+                *, single: bool) -> UpdateRows:
+    """Update rows by id with checked values."""
+    checked = _ids(ids)
+    sets = [(column, column_type, v) for column, (column_type, v) in
+            _columns_of(obj, data, creating=False).items()]
+    return UpdateRows(table=obj.table, object_name=obj.name_singular, ids=checked, sets=sets, event="updated",
+                      node=node, record=record, single=single)
+
+
+def plan_state_change(obj: Object, ids: Any, verb: str, node: NodeSel | None, record: NodeSel,
+                      *, single: bool) -> UpdateRows | DestroyRows:
+    """Soft delete, restore or destroy rows by id."""
+    checked = _ids(ids)
+    if verb == "destroy":
+        return DestroyRows(table=obj.table, object_name=obj.name_singular, ids=checked, node=node, record=record,
+                           single=single)
+    event = {"delete": "deleted", "restore": "restored"}[verb]
+    return UpdateRows(table=obj.table, object_name=obj.name_singular, ids=checked, sets=[], event=event, node=node,
+                      record=record, single=single)
