@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 import trio
 
@@ -49,32 +50,23 @@ def settings(pg_dsn: str) -> Settings:
 class Server:
     """A running server under test: its base URL and its services."""
 
-    def __init__(self, url: str, services: Any, app: Any = None) -> None:
+    def __init__(self, url: str, services: Any) -> None:
         self.url = url
         self.services = services
-        self.app = app  # the ASGI application being served
 
 
 @pytest.fixture
 async def server(settings: Settings) -> AsyncIterator[Server]:
-    """A real Hypercorn serving the app on a loopback port."""
-    from hypercorn.config import Config
-    from hypercorn.trio import serve
-
+    """A real server on a loopback port: the transport ``settings.server`` names (native by default)."""
     from twenty_actors.services import open_services
-    from twenty_http.app import create_app
+    from twenty_http.serve import serve_http
 
+    settings = msgspec.structs.replace(settings, graceful_timeout_s=min(settings.graceful_timeout_s, 2.0))
     async with open_services(settings) as services, trio.open_nursery() as nursery:
-        config = Config()
-        config.bind = ["127.0.0.1:0"]
-        config.accesslog = None
-        config.graceful_timeout = 2
-        stop = trio.Event()
-        app = create_app(services)
-        binds = await nursery.start(lambda task_status: serve(
-            app, config, shutdown_trigger=stop.wait, task_status=task_status))
-        yield Server(binds[0], services, app)
-        stop.set()
+        urls = await nursery.start(lambda task_status: serve_http(services, host="127.0.0.1", port=0,
+                                                                  task_status=task_status))
+        yield Server(urls[0], services)
+        services.stopping.set()
 
 
 @pytest.fixture

@@ -79,27 +79,20 @@ async def test_change_feed_hears_commits_of_another_process(pg_dsn: str) -> None
     # two servers on one database, each with its own actors: a subscriber on A, writes on B
     from contextlib import AsyncExitStack
 
-    from hypercorn.config import Config
-    from hypercorn.trio import serve
-
     from twenty_actors.services import open_services
     from twenty_actors.settings import Settings
-    from twenty_http.app import create_app
+    from twenty_http.serve import serve_http
 
-    settings = Settings(database_url=pg_dsn, port=0, secret="shared-" + uuid.uuid4().hex,
+    settings = Settings(database_url=pg_dsn, port=0, secret="shared-" + uuid.uuid4().hex, graceful_timeout_s=2,
                         cross_process_events=True)
     async with AsyncExitStack() as stack:
         nursery = await stack.enter_async_context(trio.open_nursery())
         urls = []
         for _ in range(2):
             services = await stack.enter_async_context(open_services(settings))
-            config = Config()
-            config.bind = ["127.0.0.1:0"]
-            config.accesslog = None
-            stop = trio.Event()
-            stack.callback(stop.set)
-            binds = await nursery.start(lambda task_status, s=services, c=config, e=stop: serve(
-                create_app(s), c, shutdown_trigger=e.wait, task_status=task_status))
+            stack.callback(services.stopping.set)
+            binds = await nursery.start(lambda task_status, s=services: serve_http(
+                s, host="127.0.0.1", port=0, task_status=task_status))
             urls.append(binds[0])
         a, b = urls
         async with httpx.AsyncClient(timeout=30) as client:

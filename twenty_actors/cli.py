@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="requests waiting per process before 503 + Retry-After (TWENTY_MAX_WAITING)")
     serve.add_argument("--db-timeout", type=float, default=float(_env("DB_TIMEOUT", "10")),
                        help="seconds to wait for PostgreSQL per statement before answering 503 (TWENTY_DB_TIMEOUT)")
+    serve.add_argument("--server", choices=("native", "hypercorn"), default=_env("SERVER", "native"),
+                       help="HTTP transport: our own HTTP/1.1 server, or Hypercorn with the ASGI app (TWENTY_SERVER)")
+    serve.add_argument("--keep-alive-timeout", type=float, default=float(_env("KEEP_ALIVE_TIMEOUT", "60")),
+                       help="seconds an idle keep-alive connection stays open (TWENTY_KEEP_ALIVE_TIMEOUT)")
+    serve.add_argument("--max-connections", type=int, default=int(_env("MAX_CONNECTIONS", "1000")),
+                       help="open client connections per process; more wait in the listen backlog "
+                            "(TWENTY_MAX_CONNECTIONS)")
     serve.add_argument("--max-body-bytes", type=int, default=int(_env("MAX_BODY_BYTES", str(1024 * 1024))),
                        help="largest accepted request body (TWENTY_MAX_BODY_BYTES)")
 
@@ -90,7 +97,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                      workers=max(1, args.workers), max_in_flight_per_workspace=max(1, args.max_in_flight),
                      max_running=max(1, args.max_running), max_waiting=max(0, args.max_waiting),
                      workspace_share=max(1, args.workspace_share),
-                     db_timeout_s=max(0.1, args.db_timeout),
+                     db_timeout_s=max(0.1, args.db_timeout), server=args.server,
+                     keep_alive_timeout_s=max(0.1, args.keep_alive_timeout),
+                     max_connections=max(1, args.max_connections),
                      reuse_port=args.reuse_port_of > 1,
                      cross_process_events=args.reuse_port_of > 1 or _flag("CROSS_PROCESS_EVENTS"))
     return Settings(data_dir=Path(args.data_dir), database_url=args.database_url or None,
@@ -99,34 +108,19 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 async def serve(settings: Settings, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
     """Run the server until SIGINT/SIGTERM, then drain and stop."""
-    from hypercorn.config import Config
-    from hypercorn.trio import serve as hypercorn_serve
-
-    from twenty_http.app import create_app
+    from twenty_http.serve import serve_http
 
     from .services import open_services
 
-    async with open_services(settings) as services:
-        stop = services.stopping
-        config = Config()
-        config.bind = [f"{settings.host}:{settings.port}"]
-        config.graceful_timeout = settings.graceful_timeout_s
-        config.accesslog = None
-        config.errorlog = logging.getLogger("hypercorn.error")
-        config.keep_alive_timeout = 75
-        if settings.reuse_port:
-            config.workers = 2  # makes Hypercorn set SO_REUSEPORT; the processes are ours, not Hypercorn's
-        app = create_app(services)
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(_wait_for_signal, stop)
-            binds = await nursery.start(lambda task_status: hypercorn_serve(
-                app, config, shutdown_trigger=stop.wait, task_status=task_status))
-            log.info("twenty-actors listening on %s", ", ".join(binds))
-            print(f"twenty-actors listening on http://{settings.host}:{settings.port}", flush=True)
-            task_status.started(binds)
-            await stop.wait()
-            log.info("stopping: finishing in-flight requests")
-        log.info("stopped")
+    async with open_services(settings) as services, trio.open_nursery() as nursery:
+        nursery.start_soon(_wait_for_signal, services.stopping)
+        urls = await nursery.start(serve_http, services)
+        log.info("twenty-actors (%s server) listening on %s", settings.server, ", ".join(urls))
+        print(f"twenty-actors listening on http://{settings.host}:{settings.port}", flush=True)
+        task_status.started(urls)
+        await services.stopping.wait()
+        log.info("stopping: finishing in-flight requests")
+    log.info("stopped")
 
 
 async def _wait_for_signal(stop: trio.Event) -> None:

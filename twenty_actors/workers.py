@@ -38,7 +38,9 @@ def worker_argv(settings: Settings, dsn: str, workers: int) -> list[str]:
             "--port", str(settings.port), "--log-level", settings.log_level, "--max-body-bytes",
             str(settings.max_body_bytes), "--max-in-flight", str(settings.max_in_flight_per_workspace),
             "--max-running", str(settings.max_running), "--max-waiting", str(settings.max_waiting),
-            "--db-timeout", str(settings.db_timeout_s), "--workspace-share", str(settings.workspace_share),
+            "--db-timeout", str(settings.db_timeout_s), "--server", settings.server,
+            "--keep-alive-timeout", str(settings.keep_alive_timeout_s),
+            "--max-connections", str(settings.max_connections), "--workspace-share", str(settings.workspace_share),
             "--rate-limits",
             ",".join(f"{k}={v}" for k, v in settings.rate_limits.items()), "--reuse-port-of", str(workers),
             "--workers", "1"]

@@ -164,7 +164,7 @@ def full() -> bool:
 
 
 class InProcessServer:
-    """A server run in this process (real Hypercorn on a loopback port), for tests that look inside it."""
+    """A server run in this process (the real HTTP server on a loopback port), for tests that look inside it."""
 
     def __init__(self, url: str, services: Any) -> None:
         self.url = url
@@ -173,22 +173,13 @@ class InProcessServer:
 
 @asynccontextmanager
 async def open_inprocess_server(settings: Any) -> AsyncIterator[InProcessServer]:
-    """open_services + Hypercorn, as ``twenty-actors serve`` runs them; stopped at the end of the block."""
-    from hypercorn.config import Config
-    from hypercorn.trio import serve
-    from twenty_http.app import create_app
+    """open_services + the HTTP server, as ``twenty-actors serve`` runs them; stopped at the end of the block."""
+    from twenty_http.serve import serve_http
 
     from twenty_actors.services import open_services
 
     async with open_services(settings) as services, trio.open_nursery() as nursery:
-        config = Config()
-        config.bind = ["127.0.0.1:0"]
-        config.accesslog = None
-        config.graceful_timeout = 2
-        binds = await nursery.start(
-            lambda task_status: serve(
-                create_app(services), config, shutdown_trigger=services.stopping.wait, task_status=task_status
-            )
-        )
-        yield InProcessServer(binds[0], services)
+        urls = await nursery.start(lambda task_status: serve_http(services, host="127.0.0.1", port=0,
+                                                                  task_status=task_status))
+        yield InProcessServer(urls[0], services)
         services.stopping.set()

@@ -1,21 +1,22 @@
-"""``/ws``: live change feeds over a websocket (DESIGN.md "Change feeds (websocket)")."""
+"""``/ws``: live change feeds over a websocket (DESIGN.md "Change feeds (websocket)").
+
+The session is written against :class:`FeedSocket`, so that the native server (trio-websocket) and the
+ASGI app (Quart's websocket) serve the very same protocol.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 import trio
-from quart import websocket
-from quart_trio import QuartTrio
 
+from twenty_actors import feeds
 from twenty_actors.auth import Principal
 from twenty_actors.errors import MALFORMED_JSON, TwentyError
 from twenty_actors.services import Services
 from twenty_actors.workspace.feed import Subscriber
-from twenty_actors.workspace.messages import RunRead, Subscribe
-from twenty_storage.events import replay_sql
 
 log = logging.getLogger("twenty.ws")
 
@@ -24,10 +25,30 @@ CLOSE_UNAUTHORIZED = 4001
 CLOSE_SLOW = 4008
 CLOSE_STOPPED = 4009
 AUTH_TIMEOUT_S = 10.0
-REPLAY_PAGE = 500
 MAX_SUBSCRIPTIONS = 20
 _encoder = msgspec.json.Encoder()
 _ACTIONS = frozenset(["created", "updated", "deleted", "destroyed", "restored"])
+
+
+class FeedSocket(Protocol):
+    """An accepted websocket, as the feed needs it; ``receive`` raises when the peer has gone."""
+
+    async def receive(self) -> str | bytes: ...
+
+    async def send(self, message: str) -> None: ...
+
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+async def serve_feed(services: Services, socket: FeedSocket) -> None:
+    """One websocket session until it closes; a stopping server closes it with 1001 (resume with since)."""
+    with trio.CancelScope() as serving:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_cancel_when_stopping, services, serving)
+            await _serve(services, socket)
+            nursery.cancel_scope.cancel()
+    if serving.cancelled_caught:
+        await socket.close(CLOSE_GOING_AWAY, "server is stopping; reconnect and resume with since")
 
 
 def _error(code: str, message: str, **extra: Any) -> bytes:
@@ -37,6 +58,13 @@ def _error(code: str, message: str, **extra: Any) -> bytes:
 def _event_message(subscription: str, body: bytes) -> bytes:
     # the event's JSON comes from PostgreSQL; splice the envelope around it without re-encoding
     return b'{"type":"event","subscription":' + _encoder.encode(subscription) + b"," + body[1:]
+
+
+class _Close(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
 
 
 class _Session:
@@ -71,18 +99,17 @@ class _Session:
             await self.outbox.send(_error("VALIDATION_ERROR", "since must be a non-negative integer",
                                           subscription=sid))
             return
+        registry = self.services.registry
         wid = self.principal.workspace_id
-        handle = await self.services.registry.handle(wid)
-        assert handle.state is not None
-        metadata = handle.state.metadata.metadata
-        unknown = [o for o in objects or [] if o not in metadata.objects]
+        known = await feeds.object_names(registry, wid)
+        unknown = [o for o in objects or [] if o not in known]
         if unknown:
             await self.outbox.send(_error("NOT_FOUND", f"unknown objects: {', '.join(unknown)}", subscription=sid))
             return
-        sub, live_from = await self.services.registry.call(wid, Subscribe(objects=objects, actions=actions))
+        sub, live_from, schema = await feeds.subscribe(registry, wid, objects, actions)
         scope = trio.CancelScope()
         self.subscriptions[sid] = (sub, scope)
-        nursery.start_soon(self._forward, sid, sub, scope, since, live_from, metadata.schema_name, objects, actions)
+        nursery.start_soon(self._forward, sid, sub, scope, since, live_from, schema, objects, actions)
         await self.outbox.send(_encoder.encode({"type": "subscribed", "id": sid, "seq": live_from}))
 
     async def _forward(self, sid: str, sub: Subscriber, scope: trio.CancelScope, since: int | None, live_from: int,
@@ -90,15 +117,12 @@ class _Session:
         with scope:
             if since is not None:
                 after = since
-                sql = replay_sql(schema)
                 while after < live_from:
-                    page = await self.services.registry.call(
-                        self.principal.workspace_id,
-                        RunRead(sql=sql, params=[after, live_from, objects, actions, REPLAY_PAGE]))
-                    items = msgspec.json.decode(page)
+                    items = await feeds.replay_page(self.services.registry, self.principal.workspace_id, schema,
+                                                    after, live_from, objects, actions)
                     for item in items:
                         await self.outbox.send(_event_message(sid, _encoder.encode(item)))
-                    if len(items) < REPLAY_PAGE:
+                    if len(items) < feeds.REPLAY_PAGE:
                         break
                     after = items[-1]["seq"]
             async for _seq, body in sub.receive:
@@ -125,46 +149,23 @@ class _Session:
             self.unsubscribe(sid)
 
 
-class _Close(Exception):
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-
-
-def register(app: QuartTrio, services: Services) -> None:
-    """Add the /ws route."""
-
-    @app.websocket("/ws")
-    async def ws() -> None:
-        await websocket.accept()
-        # a stopping server closes its feeds at once and cleanly: subscribers resume elsewhere with since
-        with trio.CancelScope() as serving:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(_cancel_when_stopping, services, serving)
-                await _serve(services)
-                nursery.cancel_scope.cancel()
-        if serving.cancelled_caught:
-            await websocket.close(CLOSE_GOING_AWAY, "server is stopping; reconnect and resume with since")
-
-
-async def _serve(services: Services) -> None:
-    """One websocket session: authenticate, then serve subscribe/unsubscribe until it closes."""
-    principal = await _authenticate(services)
+async def _serve(services: Services, socket: FeedSocket) -> None:
+    """Authenticate, then serve subscribe/unsubscribe until the socket closes."""
+    principal = await _authenticate(services, socket)
     if principal is None:
         return
     outbox_tx, outbox_rx = trio.open_memory_channel[bytes](256)
     session = _Session(services, principal, outbox_tx)
     try:
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(_write, outbox_rx)
+            nursery.start_soon(_write, socket, outbox_rx)
             await outbox_tx.send(b'{"type":"ready"}')
-            await _read(session, nursery)
+            await _read(session, socket, nursery)
             nursery.cancel_scope.cancel()
     except* _Close as group:
         close = group.exceptions[0]
         assert isinstance(close, _Close)
-        await websocket.close(close.code, close.reason)
+        await socket.close(close.code, close.reason)
     finally:
         session.close_all()
 
@@ -174,9 +175,9 @@ async def _cancel_when_stopping(services: Services, scope: trio.CancelScope) -> 
     scope.cancel()
 
 
-async def _authenticate(services: Services) -> Principal | None:
+async def _authenticate(services: Services, socket: FeedSocket) -> Principal | None:
     with trio.move_on_after(AUTH_TIMEOUT_S):
-        raw = await websocket.receive()
+        raw = await socket.receive()
         try:
             message = msgspec.json.decode(raw)
             if not isinstance(message, dict) or message.get("type") != "auth":
@@ -185,27 +186,27 @@ async def _authenticate(services: Services) -> Principal | None:
             if not isinstance(token, str):
                 raise ValueError
         except (ValueError, *MALFORMED_JSON):
-            await websocket.send(_error("UNAUTHORIZED", 'first message must be {"type":"auth","token":…}'))
-            await websocket.close(CLOSE_UNAUTHORIZED, "unauthorized")
+            await socket.send(_error("UNAUTHORIZED", 'first message must be {"type":"auth","token":…}').decode())
+            await socket.close(CLOSE_UNAUTHORIZED, "unauthorized")
             return None
         try:
             return await services.auth.authenticate("Bearer " + token)
         except TwentyError as exc:
-            await websocket.send(_error(exc.code, exc.message))
-            await websocket.close(CLOSE_UNAUTHORIZED, "unauthorized")
+            await socket.send(_error(exc.code, exc.message).decode())
+            await socket.close(CLOSE_UNAUTHORIZED, "unauthorized")
             return None
-    await websocket.close(CLOSE_UNAUTHORIZED, "authentication timed out")
+    await socket.close(CLOSE_UNAUTHORIZED, "authentication timed out")
     return None
 
 
-async def _write(outbox: trio.MemoryReceiveChannel[bytes]) -> None:
+async def _write(socket: FeedSocket, outbox: trio.MemoryReceiveChannel[bytes]) -> None:
     async for message in outbox:
-        await websocket.send(message.decode())
+        await socket.send(message.decode())
 
 
-async def _read(session: _Session, nursery: trio.Nursery) -> None:
+async def _read(session: _Session, socket: FeedSocket, nursery: trio.Nursery) -> None:
     while True:
-        raw = await websocket.receive()
+        raw = await socket.receive()
         try:
             message = msgspec.json.decode(raw)
         except MALFORMED_JSON:

@@ -1,0 +1,357 @@
+"""The edge pipeline: one ``handle(request) -> response`` behind every transport, free of I/O.
+
+A transport (the native HTTP/1.1 server in ``native.py``, the ASGI app in ``app.py``) turns bytes into a
+:class:`Request` and a :class:`Response` back into bytes; everything between is here, once:
+
+1. a stopping server refuses with 503 + ``Retry-After`` (``/healthz`` answers for itself);
+2. the route table picks the handler (404, 405 with ``Allow``; ``HEAD`` is ``GET``, ``OPTIONS`` lists);
+3. a ``Content-Length`` over the limit is refused (413) before any of the body is read;
+4. an API route authenticates the caller and takes its rate-limit token (401, 429);
+5. a JSON route reads its body (415, 413, 408, UTF-8);
+6. admission lets the request run now, queues it, or refuses it (503);
+7. any exception becomes the documented envelope, GraphQL's on ``/graphql`` and ``/metadata`` and
+   REST's elsewhere, with ``Retry-After`` when the error has one;
+8. ``Connection: close`` when the body was left unread or the server is stopping.
+
+The transport reads the body only when asked (:meth:`Request.read_body`), so a refusal costs no body.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from urllib.parse import unquote_to_bytes
+from collections.abc import Awaitable, Callable
+from typing import Any, final
+
+import msgspec
+from twenty_storage.errors import StorageError
+
+from twenty_actors.auth import Principal
+from twenty_actors.errors import (
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RateLimitedError,
+    RequestTimeoutError,
+    ServiceUnavailableError,
+    TwentyError,
+    UnsupportedMediaTypeError,
+    ValidationError,
+    from_storage,
+)
+from twenty_actors.graphql.response import errors_body, twenty_error
+from twenty_actors.services import Services
+
+log = logging.getLogger("twenty.http")
+
+BodyReader = Callable[[int], Awaitable[bytes]]
+JSON_TYPE = "application/json"
+_GRAPHQL_PATHS = ("/graphql", "/metadata")
+_encoder = msgspec.json.Encoder()
+
+
+@final
+class Request:
+    """What the pipeline needs of one HTTP request; the body stays with the transport until read."""
+
+    __slots__ = ("_reader", "body_read", "content_length", "has_body", "headers", "host", "method", "path",
+                 "peer", "query", "scheme")
+
+    def __init__(self, method: str, path: str, query: bytes, headers: dict[str, str], *, reader: BodyReader,
+                 peer: str | None = None, scheme: str = "http", host: str = "") -> None:
+        self.method = method
+        self.path = path
+        self.query = query  # the raw query string, without "?"
+        self.headers = headers  # lower-case names; a repeated header's values joined with ", "
+        self.peer = peer  # the client's address (never a forwarded header)
+        self.scheme = scheme
+        self.host = host  # "host:port" as the client addressed us
+        self._reader = reader
+        length = headers.get("content-length")
+        self.content_length = int(length) if length is not None and length.isdigit() else None
+        self.has_body = bool(self.content_length) or "transfer-encoding" in headers
+        self.body_read = not self.has_body
+
+    async def read_body(self, limit: int) -> bytes:
+        """The whole body, at most ``limit`` bytes.
+
+        Raises:
+            PayloadTooLargeError: the body is longer than ``limit``.
+            RequestTimeoutError: the client stopped sending it.
+            ValidationError: its framing is broken (a bad chunk).
+        """
+        if self.body_read:
+            return b""
+        body = await self._reader(limit)
+        self.body_read = True
+        return body
+
+
+@final
+class Response:
+    """Status, body and the headers particular to this answer (the transport adds length and date)."""
+
+    __slots__ = ("body", "close", "content_type", "headers", "status")
+
+    def __init__(self, status: int, body: bytes = b"", headers: list[tuple[str, str]] | None = None, *,
+                 content_type: str | None = JSON_TYPE, close: bool = False) -> None:
+        self.status = status
+        self.body = body
+        self.headers = headers if headers is not None else []
+        self.content_type = content_type
+        self.close = close  # the connection cannot carry another request after this answer
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header set on this response."""
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+
+@final
+class Call:
+    """One routed request as a handler sees it."""
+
+    __slots__ = ("body", "params", "principal", "request", "services")
+
+    def __init__(self, services: Services, request: Request, params: tuple[str, ...],
+                 principal: Principal | None, body: bytes) -> None:
+        self.services = services
+        self.request = request
+        self.params = params  # the path's variable parts, in order
+        self.principal = principal  # set on API routes (authenticated and rate limited)
+        self.body = body  # the JSON body, read and checked, on routes that take one
+
+    def caller(self) -> Principal:
+        """The authenticated caller of an API route."""
+        assert self.principal is not None
+        return self.principal
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+class Route(msgspec.Struct, frozen=True):
+    """A handler and what the pipeline does before it."""
+
+    handler: Handler
+    api: str | None = None  # rate-limited API ("graphql", "rest", "metadata"): authenticate first
+    json_body: bool = False  # read a JSON body before the handler
+    token_param: bool = False  # the credentials may come as ?token= (the OpenAPI documents, API.md)
+
+
+@final
+class RouteTable:
+    """Exact paths, and ``/rest/…`` patterns whose ``{}`` parts are single path segments."""
+
+    def __init__(self) -> None:
+        self._exact: dict[str, dict[str, Route]] = {}
+        self._patterns: list[tuple[tuple[str | None, ...], dict[str, Route]]] = []
+
+    def add(self, methods: str, path: str, route: Route) -> None:
+        """Serve ``path`` for each of ``methods`` (space separated) with ``route``."""
+        if "{}" in path:
+            parts = tuple(None if p == "{}" else p for p in path.strip("/").split("/"))
+            table = next((t for p, t in self._patterns if p == parts), None)
+            if table is None:
+                table = {}
+                self._patterns.append((parts, table))
+        else:
+            table = self._exact.setdefault(path, {})
+        for method in methods.split():
+            table[method] = route
+
+    def match(self, method: str, path: str) -> tuple[Route, tuple[str, ...]]:
+        """The route and path parameters of a request.
+
+        Raises:
+            NotFoundError: no route has this path.
+            MethodNotAllowedError: routes have this path, but not this method (``details`` lists them).
+        """
+        want = "GET" if method == "HEAD" else method
+        allowed: list[str] = []
+        table = self._exact.get(path)
+        if table is not None:
+            if want in table:
+                return table[want], ()
+            allowed += table
+        else:
+            segments = path.strip("/").split("/") if path.startswith("/") else []
+            for parts, table in self._patterns:
+                params = _fit(parts, segments)
+                if params is None:
+                    continue
+                if want in table:
+                    return table[want], params
+                allowed += table
+        if not allowed:
+            raise NotFoundError(f"No route for {method} {path}")
+        raise _NotAllowed(method, path, allowed)
+
+
+def _fit(parts: tuple[str | None, ...], segments: list[str]) -> tuple[str, ...] | None:
+    if len(parts) != len(segments):
+        return None
+    params = []
+    for part, segment in zip(parts, segments, strict=True):
+        if part is None:
+            if not segment:
+                return None
+            params.append(segment)
+        elif part != segment:
+            return None
+    return tuple(params)
+
+
+class _NotAllowed(MethodNotAllowedError):
+    def __init__(self, method: str, path: str, allowed: list[str]) -> None:
+        super().__init__(f"Method {method} is not allowed on {path}")
+        methods = dict.fromkeys(allowed)
+        if "GET" in methods:
+            methods["HEAD"] = None
+        methods["OPTIONS"] = None
+        self.allow = ", ".join(sorted(methods))
+
+
+@final
+class Pipeline:
+    """Every HTTP request of one server process goes through :meth:`handle`."""
+
+    def __init__(self, services: Services, routes: RouteTable) -> None:
+        self.services = services
+        self.routes = routes
+        self.max_body = services.settings.max_body_bytes
+
+    async def handle(self, request: Request) -> Response:
+        """The answer to one request; never raises (but for cancellation)."""
+        services = self.services
+        rate_headers: list[tuple[str, str]] = []
+        try:
+            stopping = services.stopping.is_set()
+            if stopping and request.path != "/healthz":
+                # the listener is closing; a request that still reaches us on an open connection is refused
+                # cleanly (nothing was done; retry elsewhere or later) instead of being cut off
+                raise ServiceUnavailableError("The server is stopping, retry shortly", retry_after=1)
+            if request.method == "OPTIONS":
+                return self._options(request)
+            route, params = self.routes.match(request.method, request.path)
+            if request.content_length is not None and request.content_length > self.max_body:
+                raise PayloadTooLargeError(f"Request body is larger than {self.max_body} bytes")
+            principal = None
+            if route.api is not None:
+                principal = await self._admit(request, route, rate_headers)
+            body = await self._json_body(request) if route.json_body else b""
+            call = Call(services, request, params, principal, body)
+            if principal is None:
+                response = await route.handler(call)
+            else:
+                # admission: the excess of a busy workspace (or process) is refused here, before it costs
+                # anything; the rest wait for a run slot, handed out round robin by workspace
+                await services.admission.enter(principal.workspace_id)
+                try:
+                    response = await route.handler(call)
+                finally:
+                    services.admission.leave(principal.workspace_id)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes the documented envelope
+            response = error_response(request, exc)
+        if rate_headers:
+            have = {k.lower() for k, _ in response.headers}
+            response.headers[:0] = [(k, v) for k, v in rate_headers if k.lower() not in have]
+        if not request.body_read or services.stopping.is_set():
+            # refused before its body was read (401, 413, 429, ...): the rest of it is still on the
+            # connection, which so cannot carry another request; say so, or the client waits forever
+            response.close = True
+        return response
+
+    def _options(self, request: Request) -> Response:
+        try:
+            self.routes.match("_", request.path)
+        except _NotAllowed as exc:
+            return Response(200, headers=[("Allow", exc.allow)], content_type=None)
+        raise AssertionError("no route takes the method '_'")
+
+    async def _admit(self, request: Request, route: Route, rate_headers: list[tuple[str, str]]) -> Principal:
+        """Authenticate the caller (once per request) and take its rate-limit token.
+
+        Raises:
+            UnauthorizedError: missing, malformed, expired or revoked credentials.
+            RateLimitedError: the caller is over its limit for this API.
+        """
+        assert route.api is not None
+        authorization = request.headers.get("authorization")
+        if authorization is None and route.token_param:
+            authorization = _query_param(request.query, b"token")
+        services = self.services
+        principal = await services.auth.authenticate(authorization)
+        handle = await services.registry.handle(principal.workspace_id)
+        assert handle.limiter is not None
+        decision = handle.limiter.take(principal.rate_key, route.api)
+        rate_headers += decision.headers().items()  # on every answer, the refusal for the limit included
+        if not decision.allowed:
+            raise RateLimitedError("Rate limit exceeded", retry_after=decision.retry_after)
+        return principal
+
+    async def _json_body(self, request: Request) -> bytes:
+        content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type not in (JSON_TYPE, "application/graphql-response+json") and not content_type.endswith("+json"):
+            raise UnsupportedMediaTypeError("Content-Type must be application/json")
+        body = await request.read_body(self.max_body)
+        require_utf8(body)
+        return body
+
+
+def error_response(request: Request, exc: Exception) -> Response:
+    """The documented envelope of an exception: GraphQL's on the GraphQL paths, REST's elsewhere."""
+    if isinstance(exc, StorageError):
+        exc = from_storage(exc)
+    elif not isinstance(exc, TwentyError):
+        error_id = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s on %s %s", error_id, request.method, request.path, exc_info=exc)
+        exc = TwentyError(f"Internal server error (error id {error_id})")
+    if request.path in _GRAPHQL_PATHS:
+        body = errors_body([twenty_error(exc)])
+    else:
+        body = rest_error_body(exc)
+    headers: list[tuple[str, str]] = []
+    if exc.retry_after is not None:
+        headers.append(("Retry-After", str(max(1, math.ceil(exc.retry_after)))))
+    if isinstance(exc, _NotAllowed):
+        headers.append(("Allow", exc.allow))
+    # a body too large or too slow was not read to its end: the connection cannot carry another request
+    close = isinstance(exc, PayloadTooLargeError | RequestTimeoutError)
+    return Response(exc.http_status, body, headers, close=close)
+
+
+def rest_error_body(exc: TwentyError) -> bytes:
+    """API.md's REST error envelope, encoded."""
+    error: dict[str, Any] = {"message": exc.message, "code": exc.code, "statusCode": exc.http_status}
+    if exc.details:
+        error["details"] = exc.details
+    if exc.retry_after is not None:
+        error["retryAfter"] = max(1, math.ceil(exc.retry_after))
+    return _encoder.encode({"error": error})
+
+
+def json_response(value: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:
+    """A JSON answer of a plain value."""
+    return Response(status, _encoder.encode(value), headers)
+
+
+def require_utf8(body: bytes) -> None:
+    """JSON is UTF-8; msgspec checks only the strings it decodes, and skips unknown members unchecked.
+
+    Raises:
+        ValidationError: the body is not UTF-8.
+    """
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        raise ValidationError("The request body is not valid UTF-8") from None
+
+
+def _query_param(query: bytes, name: bytes) -> str | None:
+    for pair in query.split(b"&"):
+        key, _, value = pair.partition(b"=")
+        if key == name:
+            return unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8", "replace")
+    return None

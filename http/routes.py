@@ -1,0 +1,155 @@
+"""Every HTTP route of the server and its handler: health, auth, GraphQL, metadata, REST, OpenAPI.
+
+Handlers get a :class:`Call` whose caller is authenticated, rate limited and admitted, and whose JSON
+body is read, by the pipeline (``pipeline.py``); they only run the request. ``/ws`` is answered here
+only when a plain HTTP request (no websocket upgrade) asks for it; the feed itself is ``feeds.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from twenty_actors import rest
+from twenty_actors.errors import MALFORMED_JSON, ForbiddenError, TwentyError, ValidationError
+from twenty_actors.graphql.core_endpoint import run_core_request
+from twenty_actors.graphql.metadata_endpoint import run_metadata_request
+
+from .pipeline import Call, Request, Response, Route, RouteTable, json_response
+
+_encode = msgspec.json.Encoder().encode
+
+
+class UpgradeRequiredError(TwentyError):
+    """``/ws`` asked for without a websocket upgrade."""
+
+    code = "UPGRADE_REQUIRED"
+    graphql_code = "BAD_REQUEST"
+    http_status = 426
+
+
+def decode_object(body: bytes) -> dict[str, Any]:
+    """A JSON object body.
+
+    Raises:
+        ValidationError: the body is not JSON, or not an object.
+    """
+    try:
+        value = msgspec.json.decode(body)
+    except MALFORMED_JSON:
+        raise ValidationError("Malformed JSON body") from None
+    if not isinstance(value, dict):
+        raise ValidationError("Body must be a JSON object")
+    return value
+
+
+def server_url(request: Request) -> str:
+    """The base URL the client addressed, for the OpenAPI documents' ``servers``."""
+    return f"{request.scheme}://{request.headers.get('host') or request.host}"
+
+
+async def healthz(call: Call) -> Response:
+    services = call.services
+    if services.stopping.is_set():
+        return json_response({"status": "stopping"}, 503, [("Retry-After", "1")])
+    if await services.healthy():
+        return json_response({"status": "ok"})
+    return json_response({"status": "unavailable"}, 503, [("Retry-After", "1")])
+
+
+async def websocket_only(_call: Call) -> Response:
+    raise UpgradeRequiredError("/ws is a websocket: connect with Upgrade: websocket")
+
+
+async def signup(call: Call) -> Response:
+    services = call.services
+    if not services.settings.signup:
+        raise ForbiddenError("Sign-up is disabled on this server")
+    body = decode_object(call.body)
+    result = await services.auth.signup(body.get("email"), body.get("password"), body.get("workspaceName"),
+                                        extra_statements=services.new_workspace_statements)
+    return json_response(result, 201)
+
+
+async def login(call: Call) -> Response:
+    body = decode_object(call.body)
+    # the peer's address, never a forwarded header: a client could write any address there
+    return json_response(await call.services.auth.login(body.get("email"), body.get("password"), call.request.peer))
+
+
+async def refresh(call: Call) -> Response:
+    body = decode_object(call.body)
+    return json_response(await call.services.auth.refresh(body.get("refreshToken")))
+
+
+async def graphql(call: Call) -> Response:
+    status, body = await run_core_request(call.services.registry, call.caller(), call.body)
+    return Response(status, body)
+
+
+async def metadata(call: Call) -> Response:
+    status, body = await run_metadata_request(call.services, call.caller(), call.body)
+    return Response(status, body)
+
+
+async def open_api_core(call: Call) -> Response:
+    return Response(200, await rest.core_document(call.services.registry, call.caller(), server_url(call.request)))
+
+
+async def open_api_metadata(call: Call) -> Response:
+    document = await rest.metadata_document(call.services.registry, call.caller(), server_url(call.request))
+    return Response(200, document)
+
+
+async def list_records(call: Call) -> Response:
+    (plural,) = call.params
+    return Response(200, await rest.list_records(call.services.registry, call.caller(), plural, call.request.query))
+
+
+async def create_record(call: Call) -> Response:
+    (plural,) = call.params
+    return Response(201, await rest.create_record(call.services.registry, call.caller(), plural, call.body))
+
+
+async def create_records(call: Call) -> Response:
+    (plural,) = call.params
+    return Response(201, await rest.create_records(call.services.registry, call.caller(), plural, call.body))
+
+
+async def get_record(call: Call) -> Response:
+    plural, record_id = call.params
+    body = await rest.get_record(call.services.registry, call.caller(), plural, record_id, call.request.query)
+    return Response(200, body)
+
+
+async def update_record(call: Call) -> Response:
+    plural, record_id = call.params
+    return Response(200, await rest.update_record(call.services.registry, call.caller(), plural, record_id, call.body))
+
+
+async def delete_record(call: Call) -> Response:
+    plural, record_id = call.params
+    deleted = await rest.delete_record(call.services.registry, call.caller(), plural, record_id, call.request.query)
+    return Response(200, _encode(deleted))
+
+
+def build_routes() -> RouteTable:
+    """The route table of the server (API.md)."""
+    table = RouteTable()
+    table.add("GET", "/healthz", Route(healthz))
+    table.add("GET", "/ws", Route(websocket_only))
+    table.add("POST", "/auth/signup", Route(signup, json_body=True))
+    table.add("POST", "/auth/login", Route(login, json_body=True))
+    table.add("POST", "/auth/refresh", Route(refresh, json_body=True))
+    table.add("POST", "/graphql", Route(graphql, api="graphql", json_body=True))
+    table.add("POST", "/metadata", Route(metadata, api="metadata", json_body=True))
+    table.add("GET", "/rest/open-api/core", Route(open_api_core, api="rest", token_param=True))
+    table.add("GET", "/rest/open-api/metadata", Route(open_api_metadata, api="rest", token_param=True))
+    table.add("POST", "/rest/batch/{}", Route(create_records, api="rest", json_body=True))
+    table.add("GET", "/rest/{}", Route(list_records, api="rest"))
+    table.add("POST", "/rest/{}", Route(create_record, api="rest", json_body=True))
+    table.add("GET", "/rest/{}/{}", Route(get_record, api="rest"))
+    table.add("PATCH PUT", "/rest/{}/{}", Route(update_record, api="rest", json_body=True))
+    table.add("DELETE", "/rest/{}/{}", Route(delete_record, api="rest"))
+    return table
