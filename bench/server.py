@@ -1,4 +1,4 @@
-"""The bench's own server: ``python -m twenty_actors serve`` on a temp dir and a free port."""
+"""The bench's own server: ``python -m twenty_server serve`` on a temp dir and a free port."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ class OwnServer:
         args = [
             sys.executable,
             "-m",
-            "twenty_actors",
+            "twenty_server",
             "serve",
             "--data-dir",
             str(self.data_dir),

@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, final
 
 import msgspec
-from twenty_storage.errors import StorageError
 
 from twenty_actors.auth import Principal
 from twenty_actors.errors import (
@@ -39,7 +38,7 @@ from twenty_actors.errors import (
     TwentyError,
     UnsupportedMediaTypeError,
     ValidationError,
-    from_storage,
+    client_error,
 )
 from twenty_actors.graphql.response import errors_body, twenty_error
 from twenty_actors.services import Services
@@ -302,24 +301,20 @@ class Pipeline:
 
 def error_response(request: Request, exc: Exception) -> Response:
     """The documented envelope of an exception: GraphQL's on the GraphQL paths, REST's elsewhere."""
-    if isinstance(exc, StorageError):
-        exc = from_storage(exc)
-    elif not isinstance(exc, TwentyError):
+    error = client_error(exc)
+    if error is None:
         error_id = uuid.uuid4().hex[:12]
         log.error("unexpected error %s on %s %s", error_id, request.method, request.path, exc_info=exc)
-        exc = TwentyError(f"Internal server error (error id {error_id})")
-    if request.path in _GRAPHQL_PATHS:
-        body = errors_body([twenty_error(exc)])
-    else:
-        body = rest_error_body(exc)
+        error = TwentyError(f"Internal server error (error id {error_id})")
+    body = errors_body([twenty_error(error)]) if request.path in _GRAPHQL_PATHS else rest_error_body(error)
     headers: list[tuple[str, str]] = []
-    if exc.retry_after is not None:
-        headers.append(("Retry-After", str(max(1, math.ceil(exc.retry_after)))))
-    if isinstance(exc, _NotAllowed):
-        headers.append(("Allow", exc.allow))
+    if error.retry_after is not None:
+        headers.append(("Retry-After", str(max(1, math.ceil(error.retry_after)))))
+    if isinstance(error, _NotAllowed):
+        headers.append(("Allow", error.allow))
     # a body too large or too slow was not read to its end: the connection cannot carry another request
-    close = isinstance(exc, PayloadTooLargeError | RequestTimeoutError)
-    return Response(exc.http_status, body, headers, close=close)
+    close = isinstance(error, PayloadTooLargeError | RequestTimeoutError)
+    return Response(error.http_status, body, headers, close=close)
 
 
 def rest_error_body(exc: TwentyError) -> bytes:

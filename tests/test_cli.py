@@ -34,7 +34,7 @@ def _free_port() -> int:
 
 async def _twenty(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     with trio.fail_after(60):
-        return await trio.run_process([sys.executable, "-m", "twenty_actors", *args], cwd=cwd, env=_env(),
+        return await trio.run_process([sys.executable, "-m", "twenty_server", *args], cwd=cwd, env=_env(),
                                       capture_stdout=True, capture_stderr=True, check=False)
 
 
@@ -76,7 +76,7 @@ async def test_serve_answers_then_drains_on_sigterm(pg_dsn: str, tmp_path: Path)
     stderr_path = tmp_path / "serve.log"
     with stderr_path.open("wb") as stderr:
         process = await trio.lowlevel.open_process(
-            [sys.executable, "-m", "twenty_actors", "serve", "--database-url", pg_dsn, "--port", str(port),
+            [sys.executable, "-m", "twenty_server", "serve", "--database-url", pg_dsn, "--port", str(port),
              "--data-dir", str(tmp_path / ".twenty")],
             cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=stderr)
     try:

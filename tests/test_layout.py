@@ -1,4 +1,9 @@
-"""The repository layout: http/ must not shadow the standard library, and layers import downwards only."""
+"""The repository layout: http/ must not shadow the standard library, and layers import downwards only.
+
+server/ (twenty_server: the command line, worker processes) → http/ (twenty_http) → twenty_actors/ →
+storage/ (twenty_storage). Each layer imports only the layers below it, and http/ reaches storage only
+through twenty_actors.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # folder → import name (http/ and storage/ are mapped in pyproject.toml)
-PACKAGES = {"twenty_actors": "twenty_actors", "http": "twenty_http", "storage": "twenty_storage"}
-
-# The command line is the composition root: it starts the HTTP server, so it alone may
-# import twenty_http from inside twenty_actors.
-COMPOSITION_ROOT = {"twenty_actors/cli.py"}
+PACKAGES = {"server": "twenty_server", "http": "twenty_http", "twenty_actors": "twenty_actors",
+            "storage": "twenty_storage"}
+LAYERS = list(PACKAGES.values())  # top first
 
 
 def test_stdlib_http_is_not_shadowed_with_the_root_first_on_sys_path() -> None:
@@ -61,6 +64,7 @@ def test_every_package_has_modules() -> None:
     assert all(counts.values()), counts
     assert not (ROOT / "http" / "__init__.py").exists()
     assert not (ROOT / "storage" / "__init__.py").exists()
+    assert not (ROOT / "server" / "__init__.py").exists()
 
 
 @pytest.mark.parametrize(("folder", "import_name", "path"), _modules(),
@@ -68,10 +72,11 @@ def test_every_package_has_modules() -> None:
 def test_imports_respect_the_layers(folder: str, import_name: str, path: Path) -> None:
     relative = path.relative_to(ROOT).as_posix()
     names = _imports(import_name, path)
-    if import_name == "twenty_storage":
-        assert not names & {"twenty_actors", "twenty_http"}, f"{relative} imports a higher layer"
-    if import_name == "twenty_actors" and relative not in COMPOSITION_ROOT:
-        assert "twenty_http" not in names, f"{relative} imports twenty_http"
+    level = LAYERS.index(import_name)
+    higher = set(LAYERS[:level])
+    assert not names & higher, f"{relative} imports a higher layer: {sorted(names & higher)}"
+    if import_name == "twenty_http":
+        assert "twenty_storage" not in names, f"{relative} imports twenty_storage: go through twenty_actors"
     if relative != "storage/pg.py":
         assert not names & {"asyncio", "uvloop"}, f"{relative}: asyncio lives only in storage/pg.py"
     if import_name != "twenty_storage":

@@ -24,7 +24,7 @@ async def test_two_workers_share_port_and_events(pg_dsn: str, tmp_path: Path) ->
     port = _free_port()
     log = (tmp_path / "workers.log").open("wb")
     process = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "twenty_actors", "serve", "--workers", "2", "--database-url", pg_dsn,
+        [sys.executable, "-m", "twenty_server", "serve", "--workers", "2", "--database-url", pg_dsn,
          "--port", str(port), "--rate-limits", "graphql=100000,rest=100000,metadata=100000"],
         stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"

@@ -153,3 +153,12 @@ class MethodNotAllowedError(TwentyError):
     code = "METHOD_NOT_ALLOWED"
     graphql_code = "BAD_REQUEST"
     http_status = 405
+
+
+def client_error(exc: Exception) -> TwentyError | None:
+    """What a client is told of an exception: itself, its storage summary, or None (unexpected: log it)."""
+    if isinstance(exc, TwentyError):
+        return exc
+    if isinstance(exc, storage_errors.StorageError):
+        return from_storage(exc)
+    return None

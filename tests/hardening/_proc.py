@@ -1,4 +1,4 @@
-"""A server run as a real subprocess (``python -m twenty_actors serve``), and scratch databases for it."""
+"""A server run as a real subprocess (``python -m twenty_server serve``), and scratch databases for it."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class ServerProcess:
                 [
                     sys.executable,
                     "-m",
-                    "twenty_actors",
+                    "twenty_server",
                     "serve",
                     "--database-url",
                     self.dsn,

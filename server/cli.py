@@ -14,8 +14,8 @@ from typing import Any
 import msgspec
 import trio
 
-from .errors import TwentyError
-from .settings import Settings, parse_rate_limits
+from twenty_actors.errors import TwentyError
+from twenty_actors.settings import Settings, parse_rate_limits
 
 log = logging.getLogger("twenty")
 
@@ -110,7 +110,7 @@ async def serve(settings: Settings, *, task_status: trio.TaskStatus[Any] = trio.
     """Run the server until SIGINT/SIGTERM, then drain and stop."""
     from twenty_http.serve import serve_http
 
-    from .services import open_services
+    from twenty_actors.services import open_services
 
     async with open_services(settings) as services, trio.open_nursery() as nursery:
         nursery.start_soon(_wait_for_signal, services.stopping)
@@ -132,7 +132,7 @@ async def _wait_for_signal(stop: trio.Event) -> None:
 
 async def create_workspace(settings: Settings, name: str, email: str, password: str) -> bytes | TwentyError:
     """Create a workspace and owner; the sign-up JSON, or the error that refused it."""
-    from .services import open_services
+    from twenty_actors.services import open_services
 
     async with open_services(settings) as services:
         try:

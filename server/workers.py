@@ -27,14 +27,14 @@ from twenty_storage.embedded import open_embedded_postgres
 from twenty_storage.migrations import apply_migrations
 from twenty_storage.pg import open_storage
 
-from .settings import Settings
+from twenty_actors.settings import Settings
 
 log = logging.getLogger("twenty.workers")
 
 
 def worker_argv(settings: Settings, dsn: str, workers: int) -> list[str]:
     """The command line of one worker process: the same settings, the shared database."""
-    argv = [sys.executable, "-m", "twenty_actors", "serve", "--database-url", dsn, "--host", settings.host,
+    argv = [sys.executable, "-m", "twenty_server", "serve", "--database-url", dsn, "--host", settings.host,
             "--port", str(settings.port), "--log-level", settings.log_level, "--max-body-bytes",
             str(settings.max_body_bytes), "--max-in-flight", str(settings.max_in_flight_per_workspace),
             "--max-running", str(settings.max_running), "--max-waiting", str(settings.max_waiting),
