@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from ..errors import ValidationError
+from .ids import IdSequence
 
 MAX_TEXT = 100_000
 MAX_SHORT_TEXT = 2048
@@ -184,13 +185,18 @@ def has_slots(template: Any) -> bool:
 
 
 class Binder:
-    """Binds slots to one request's variables; one slot gets one value however often it is used."""
+    """Binds slots to one request's variables; one slot gets one value however often it is used.
 
-    __slots__ = ("_memo", "variables")
+    ``new_id`` makes the ids of created records that the request does not give (default: UUIDv7 ids
+    that increase in the order of the records, see ids.py).
+    """
 
-    def __init__(self, variables: dict[str, Any]) -> None:
+    __slots__ = ("_memo", "_new_id", "variables")
+
+    def __init__(self, variables: dict[str, Any], new_id: Callable[[], str] | None = None) -> None:
         self.variables = variables
         self._memo: dict[Slot, Any] = {}
+        self._new_id = new_id
 
     def bind(self, template: Any) -> Any:
         """The value of a parameter template (slots replaced, lists walked)."""
@@ -201,7 +207,9 @@ class Binder:
         if template in self._memo:
             return self._memo[template]
         if template.coerce == "new_uuid":
-            bound: Any = str(uuid.uuid4())
+            if self._new_id is None:
+                self._new_id = IdSequence().next
+            bound: Any = self._new_id()
         elif template.coerce == "distinct":
             bound = [self.bind(t) for t in template.args]
             if len(set(bound)) != len(bound):
