@@ -43,13 +43,24 @@ _COMPARE = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<
 
 
 class Ctx:
-    """Table aliases of one statement, and the workspace schema its tables live in."""
+    """Table aliases of one statement, the workspace schema its tables live in, and its bound operands."""
 
-    __slots__ = ("_aliases", "schema")
+    __slots__ = ("_aliases", "_operands", "schema")
 
     def __init__(self, schema: str) -> None:
         self.schema = schema
         self._aliases = 0
+        self._operands: dict[int, SQL] = {}
+
+    def operand(self, cmp: Cmp, cast: str | None = None) -> SQL:
+        """The parameter of a comparison's value: one ``$n`` however often the filter is written.
+
+        A list's page and its count both test the filter; its values are bound once.
+        """
+        bound = self._operands.get(id(cmp))  # the plan outlives the statement: ids are not reused meanwhile
+        if bound is None:
+            bound = self._operands[id(cmp)] = value(cmp.value, cast)
+        return bound
 
     def alias(self) -> str:
         """A fresh table alias (``t1``, ``t2``…), written by us."""
@@ -128,6 +139,8 @@ def _list_json(ctx: Ctx, f: ListOut, alias: str) -> SQL:
 def filter_sql(ctx: Ctx, flt: Filter, alias: str) -> SQL:
     """A boolean SQL expression for a filter over row ``alias``."""
     match flt:
+        case And(items=[item]) | Or(items=[item]):
+            return filter_sql(ctx, item, alias)
         case And(items=items):
             return sql("(", join((filter_sql(ctx, i, alias) for i in items), " AND "), ")") if items else TRUE
         case Or(items=items):
@@ -141,19 +154,17 @@ def filter_sql(ctx: Ctx, flt: Filter, alias: str) -> SQL:
             live = sql() if include_deleted else sql(" AND ", _live(r))
             return sql("EXISTS (SELECT 1 FROM ", ctx.table(table), " ", r, " WHERE ", column(r, "id"), " = ",
                        column(alias, local), live, " AND ", filter_sql(ctx, inner, r), ")")
-        case Cmp(column=col, op=op, value=operand):
+        case Cmp(column=col, op=op):
             c = column(alias, col)
             if op == "in":
-                return sql(c, " = ANY(", value(operand), ")")
+                return sql(c, " = ANY(", ctx.operand(flt), ")")
             if op == "containsAny":
-                return sql(c, " && ", value(operand, "text[]"))
+                return sql(c, " && ", ctx.operand(flt, "text[]"))
             if op == "startsWith":  # the operand is the LIKE pattern: escaped prefix then %
-                return sql(c, " LIKE ", value(operand))
-            if op == "like":
-                return sql(c, "::text LIKE ", value(operand, "text"))
-            if op == "ilike":
-                return sql(c, "::text ILIKE ", value(operand, "text"))
-            return sql(c, " ", _COMPARE[op], " ", value(operand))
+                return sql(c, " LIKE ", ctx.operand(flt))
+            if op in ("like", "ilike"):
+                return sql(c, "::text LIKE " if op == "like" else "::text ILIKE ", ctx.operand(flt, "text"))
+            return sql(c, " ", _COMPARE[op], " ", ctx.operand(flt))
     raise AssertionError(f"unknown filter {flt!r}")
 
 
@@ -221,10 +232,16 @@ def order_sql(order: list[OrderKey], alias: str, backward: bool) -> SQL:
 
 
 class _Rows:
-    """The page's rows numbered in scan order (``_rn``), read once, with what answers need from them."""
+    """The rows of a page, read once, with what answers need from them.
 
-    def __init__(self, ctx: Ctx, page: Page, link: tuple[str, SQL] | None) -> None:
-        inner, scan = ctx.alias(), ctx.alias()
+    ``numbered`` pages (pageInfo, REST's meta) read one row more than the limit, to know whether more
+    follow, and number the rows in scan order (``_rn``) to leave that row out of the answer. Other pages
+    read exactly their rows: ``SELECT … ORDER BY … LIMIT n``, folded by one ``json_agg``, with no window
+    and no filter over its rows.
+    """
+
+    def __init__(self, ctx: Ctx, page: Page, link: tuple[str, SQL] | None, *, numbered: bool) -> None:
+        inner = ctx.alias()
         self.page = page
         self.limit = value(page.limit, "int")
         where = [filter_sql(ctx, page.filter, inner)]
@@ -234,26 +251,39 @@ class _Rows:
             where.append(keyset_sql(page.order, value(page.cursor, "text[]"), inner, page.backward))
         if page.bound is not None:  # rows before the bound in the scan direction: after it, scanning back
             where.append(keyset_sql(page.order, value(page.bound, "text[]"), inner, not page.backward))
-        offset = sql() if page.offset is None else sql(" OFFSET ", value(page.offset, "bigint"))
-        self.source = sql("(SELECT ", scan, ".*, row_number() OVER (ORDER BY ", order_sql(page.order, scan, page.backward),
-                          ") AS _rn FROM (SELECT ", inner, ".* FROM ", ctx.table(page.table), " ", inner, " WHERE ",
-                          join(where, " AND "), " ORDER BY ", order_sql(page.order, inner, page.backward), offset,
-                          " LIMIT ", self.limit, " + 1) ", scan, ")")
+        self.offset = None if page.offset is None else value(page.offset, "bigint")
+        offset = sql() if self.offset is None else sql(" OFFSET ", self.offset)
+        scan = sql("SELECT ", inner, ".* FROM ", ctx.table(page.table), " ", inner, " WHERE ",
+                   join(where, " AND "), " ORDER BY ", order_sql(page.order, inner, page.backward), offset,
+                   " LIMIT ", self.limit)
+        if not numbered:
+            self.source = sql("(", scan, ")")
+            self.r = r = ctx.alias()
+            self.cursor = encode_cursor_sql(page.order, r)
+            # the answer keeps the order asked for, also when the page was read backwards
+            self._agg_order = order_sql(page.order, r, False)
+            self._agg_filter = sql()
+            return
+        numbering = ctx.alias()
+        self.source = sql("(SELECT ", numbering, ".*, row_number() OVER (ORDER BY ",
+                          order_sql(page.order, numbering, page.backward), ") AS _rn FROM (", scan, " + 1) ",
+                          numbering, ")")
         self.r = r = ctx.alias()
-        self.in_page = sql(r, "._rn <= ", self.limit)
+        in_page = sql(r, "._rn <= ", self.limit)
         # results are numbered in scan order; backwards pages are answered in the requested order
-        self.answer_order = r + "._rn DESC" if page.backward else r + "._rn"
+        self._agg_order = raw(r + "._rn DESC" if page.backward else r + "._rn")
+        self._agg_filter = sql(" FILTER (WHERE ", in_page, ")")
         self.more = sql("(count(*) > ", self.limit, ")")
         cursor = encode_cursor_sql(page.order, r)
-        first = sql("(array_agg(", cursor, " ORDER BY ", r, "._rn) FILTER (WHERE ", self.in_page, "))[1]")
-        last = sql("(array_agg(", cursor, " ORDER BY ", r, "._rn DESC) FILTER (WHERE ", self.in_page, "))[1]")
+        first = sql("(array_agg(", cursor, " ORDER BY ", r, "._rn) FILTER (WHERE ", in_page, "))[1]")
+        last = sql("(array_agg(", cursor, " ORDER BY ", r, "._rn DESC) FILTER (WHERE ", in_page, "))[1]")
         self.start, self.end = (last, first) if page.backward else (first, last)
         self.cursor = cursor
 
     def agg(self, record: SQL) -> SQL:
         """The page's records as a JSON array, in the order asked for."""
-        return sql("coalesce(json_agg(", record, " ORDER BY ", self.answer_order, ") FILTER (WHERE ", self.in_page,
-                   "), '[]'::json)")
+        return sql("coalesce(json_agg(", record, " ORDER BY ", self._agg_order, ")", self._agg_filter,
+                   ", '[]'::json)")
 
 
 def _count(ctx: Ctx, page: Page, link: tuple[str, SQL] | None) -> SQL:
@@ -267,8 +297,10 @@ def _count(ctx: Ctx, page: Page, link: tuple[str, SQL] | None) -> SQL:
 def connection_json(ctx: Ctx, conn: ConnectionSel, link: tuple[str, SQL] | None = None) -> SQL:
     """A scalar subquery answering a connection (edges, pageInfo, totalCount) as JSON."""
     page = conn.page
-    # only edges and pageInfo read the page: without them no aggregate would fold its rows into one
-    rows = _Rows(ctx, page, link) if any(kind in ("edges", "pageInfo") for _, kind, _ in conn.parts) else None
+    # only edges and pageInfo read the page: without them no aggregate would fold its rows into one;
+    # only pageInfo needs to know whether more rows follow
+    kinds = {kind for _, kind, _ in conn.parts}
+    rows = _Rows(ctx, page, link, numbered="pageInfo" in kinds) if kinds & {"edges", "pageInfo"} else None
     pairs: list[tuple[str, SQL]] = []
     for key, kind, sel in conn.parts:
         if kind == "edges":
@@ -306,12 +338,12 @@ def list_json(ctx: Ctx, lst: ListSel) -> SQL:
     before it for ``ending_before``); ``totalCount`` counts every row matching the filter.
     """
     page = lst.page
-    rows = _Rows(ctx, page, None)
+    rows = _Rows(ctx, page, None, numbered=True)
     total = _count(ctx, page, None)
-    if page.cursor is None and page.offset is not None:
+    if page.cursor is None and rows.offset is not None:
         # a page that is not full, read from a known offset, ends the list: its rows give the total
         # without the count (CASE runs the subquery only when its branch is taken)
-        offset = value(page.offset, "bigint")
+        offset = rows.offset
         total = sql("(CASE WHEN count(*) <= ", rows.limit, " AND (count(*) > 0 OR ", offset, " = 0) THEN ", offset,
                     " + count(*) ELSE ", total, " END)")
     meta = json_object([("totalCount", total), ("hasMore", rows.more), ("startCursor", rows.start),
