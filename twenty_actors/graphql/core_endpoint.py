@@ -11,7 +11,15 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from graphql import ExecutionResult, FieldNode, GraphQLObjectType, OperationType, SelectionSetNode, execute
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    GraphQLObjectType,
+    OperationType,
+    SelectionSetNode,
+    execute,
+)
 from graphql.execution.values import get_argument_values
 
 from twenty_storage.compile import compile_reads
@@ -25,6 +33,7 @@ from ..workspace.messages import RunRead, RunWrite
 from .endpoint import RejectedRequest, prepare, result_body
 from .planner import Planner
 from .plans import shape_variables
+from .request import GraphQLRequest
 from .response import encode, twenty_error
 from .selection import Operation
 
@@ -36,12 +45,65 @@ _COMPILED_READS = 256  # per workspace and metadata version
 _MAX_CACHED_BODY = 8192
 
 
-class _QueryPlan(msgspec.Struct, frozen=True):
+class QueryPlan(msgspec.Struct, frozen=True):
     """A query's reads (one statement for all root fields), and the root fields graphql-core answers."""
 
     plan: Plan | None
     introspection: frozenset[str]
     complete: bool  # every root field is a read: the statement's JSON is the whole answer
+
+
+class CorePlan:
+    """A core request, planned: its operation and either the query's plan or the mutation's steps.
+
+    ``error`` is the error planning a query gave (answered as a GraphQL error, with no data).
+    """
+
+    __slots__ = ("document", "error", "op", "query", "request", "steps")
+
+    def __init__(self, request: GraphQLRequest, document: DocumentNode, op: Operation, *,
+                 query: QueryPlan | None = None, steps: list[MutationStep] | None = None,
+                 error: TwentyError | None = None) -> None:
+        self.request = request
+        self.document = document
+        self.op = op
+        self.query = query
+        self.steps = steps
+        self.error = error
+
+
+def plan_core_request(model: WorkspaceModel, body: bytes) -> CorePlan:
+    """Decode, validate and plan one core request (pure; the plan is made once per request shape).
+
+    The plan is kept by document, operation and the shape of the variables (which are given, and the
+    few values that change the SQL); every other value is bound per request (``bind``).
+
+    Raises:
+        RejectedRequest: the document does not parse or validate, the variables do not fit, or the
+            operation is a subscription.
+        ValidationError: the body is not a GraphQL request.
+    """
+    core = model.core
+    request, document, op = prepare(core.documents, body)
+    shaped, shape = shape_variables(core.schema, op.node, op.variables)
+    key = (op.node.operation.value, request.query, request.operation_name, shape)
+    if op.node.operation == OperationType.MUTATION:
+        steps = core.plans.get(key)
+        if steps is None:
+            steps = _plan_mutation(model, core, op, shaped)
+            core.plans.put(key, steps)
+        return CorePlan(request, document, op, steps=steps)
+    if op.node.operation != OperationType.QUERY:
+        error = {"message": "Subscriptions are served on /ws", "extensions": {"code": "BAD_USER_INPUT"}}
+        raise RejectedRequest(400, encode({"errors": [error], "data": None}))
+    entry = core.plans.get(key)
+    if entry is None:
+        try:
+            entry = _plan_query(model, core, op, shaped, op.fields(op.node.selection_set, "Query"))
+        except TwentyError as exc:
+            return CorePlan(request, document, op, error=exc)
+        core.plans.put(key, entry)
+    return CorePlan(request, document, op, query=entry)
 
 
 async def run_core_request(registry: Registry, principal: Principal, body: bytes) -> tuple[int, bytes]:
@@ -56,26 +118,17 @@ async def run_core_request(registry: Registry, principal: Principal, body: bytes
         data = await registry.call(principal.workspace_id, RunRead(sql=cached[0], params=cached[1]))
         return 200, b'{"data":' + data + b"}"
     try:
-        request, document, op = prepare(core.documents, body)
+        planned = plan_core_request(model, body)
     except RejectedRequest as rejected:
         return rejected.status, rejected.body
-    shaped, shape = shape_variables(core.schema, op.node, op.variables)
-    key = (op.node.operation.value, request.query, request.operation_name, shape)
-    if op.node.operation == OperationType.MUTATION:
-        steps = core.plans.get(key)
-        if steps is None:
-            steps = _plan_mutation(model, core, op, shaped)
-            core.plans.put(key, steps)
-        return 200, await _mutate(registry, principal, op, steps)
-    if op.node.operation != OperationType.QUERY:
-        return 400, encode({"errors": [{"message": "Subscriptions are served on /ws",
-                                        "extensions": {"code": "BAD_USER_INPUT"}}], "data": None})
-    fields = op.fields(op.node.selection_set, "Query")
+    op = planned.op
+    if planned.steps is not None:
+        return 200, await _mutate(registry, principal, op, planned.steps)
+    entry = planned.query
     try:
-        entry = core.plans.get(key)
-        if entry is None:
-            entry = _plan_query(model, core, op, shaped, fields)
-            core.plans.put(key, entry)
+        if planned.error is not None:
+            raise planned.error
+        assert entry is not None
         statements = bind(entry.plan, op.variables) if entry.plan is not None else []
     except TwentyError as exc:
         return 200, encode({"errors": [twenty_error(exc)], "data": None})
@@ -90,11 +143,12 @@ async def run_core_request(registry: Registry, principal: Principal, body: bytes
                 core.compiled_reads.popitem(last=False)
         return 200, b'{"data":' + data + b"}"
     # introspection and __typename: graphql-core answers those, then the answers are merged in order
+    request = planned.request
     introspection = set(entry.introspection)
-    extra = _introspect(core, document, op, request.operation_name, request.variables, introspection)
+    extra = _introspect(core, planned.document, op, request.operation_name, request.variables, introspection)
     fetched = msgspec.json.decode(data)
     merged: dict[str, Any] = {}
-    for key, nodes in fields.items():
+    for key, nodes in op.fields(op.node.selection_set, "Query").items():
         if key in introspection:
             merged[key] = (extra.data or {}).get(key)
         elif nodes[0].name.value == "__typename":
@@ -107,7 +161,7 @@ async def run_core_request(registry: Registry, principal: Principal, body: bytes
 
 
 def _plan_query(model: WorkspaceModel, core: CoreApi, op: Operation, shaped: dict[str, Any],
-                fields: dict[str, list[FieldNode]]) -> _QueryPlan:
+                fields: dict[str, list[FieldNode]]) -> QueryPlan:
     """Plan and compile the reads of a query; its values stay slots, bound per request."""
     root = core.schema.query_type
     assert root is not None
@@ -128,7 +182,7 @@ def _plan_query(model: WorkspaceModel, core: CoreApi, op: Operation, shaped: dic
         else:
             reads.append((key, planner.find_one(obj, nodes, args)))
     plan = make_plan([compile_reads(model.metadata.schema_name, reads)]) if reads else None
-    return _QueryPlan(plan, introspection, not introspection and len(reads) == len(data_keys))
+    return QueryPlan(plan, introspection, not introspection and len(reads) == len(data_keys))
 
 
 def _introspect(core: CoreApi, document: Any, op: Operation, operation_name: str | None,
@@ -145,7 +199,7 @@ def _introspect(core: CoreApi, document: Any, op: Operation, operation_name: str
     return result
 
 
-class _Step(msgspec.Struct, frozen=True):
+class MutationStep(msgspec.Struct, frozen=True):
     """One root field of a mutation: its plan, or the error planning it gave (values are bound later)."""
 
     key: str
@@ -155,16 +209,17 @@ class _Step(msgspec.Struct, frozen=True):
     label: str = ""
 
 
-def _plan_mutation(model: WorkspaceModel, core: CoreApi, op: Operation, shaped: dict[str, Any]) -> list[_Step]:
+def _plan_mutation(model: WorkspaceModel, core: CoreApi, op: Operation,
+                   shaped: dict[str, Any]) -> list[MutationStep]:
     """Plan and compile each root field of a mutation, in document order."""
     root = core.schema.mutation_type
     assert isinstance(root, GraphQLObjectType)
     planner = Planner(model.metadata, core.schema, op, shaped)
-    steps: list[_Step] = []
+    steps: list[MutationStep] = []
     for key, nodes in op.fields(op.node.selection_set, "Mutation").items():
         name = nodes[0].name.value
         if name == "__typename":
-            steps.append(_Step(key))
+            steps.append(MutationStep(key))
             continue
         kind, obj_name = core.roots[name]
         obj = model.metadata.objects[obj_name]
@@ -184,13 +239,14 @@ def _plan_mutation(model: WorkspaceModel, core: CoreApi, op: Operation, shaped: 
                 write = plan_state_change(obj, [args["id"]] if single else args["ids"], verb, node, record,
                                           single=single)
             plan = make_plan(compile_write_statements(model.metadata.schema_name, write))
-            steps.append(_Step(key, plan, single=single, label=obj.label_singular))
+            steps.append(MutationStep(key, plan, single=single,
+                                      label=obj.label_singular))
         except TwentyError as exc:
-            steps.append(_Step(key, error=exc))
+            steps.append(MutationStep(key, error=exc))
     return steps
 
 
-async def _mutate(registry: Registry, principal: Principal, op: Operation, steps: list[_Step]) -> bytes:
+async def _mutate(registry: Registry, principal: Principal, op: Operation, steps: list[MutationStep]) -> bytes:
     """Each mutation root field in order: bind its plan to the request, commit through the write queue."""
     parts: list[bytes] = []
     errors: list[dict[str, Any]] = []

@@ -4,7 +4,8 @@ A plan depends on the document, the operation and which variables (and which of 
 fields) are given — not on their values. ``shape_variables`` replaces every value that is bound as a
 parameter with a ``Param`` naming where it is, and returns the rest as the shape: input-object
 keys, list lengths of input objects, nulls, and the few values that change the SQL itself
-(booleans, enums, order directions, ``is: NULL``). Lists of plain values are one parameter.
+(booleans, order directions, ``is: NULL``). Lists of plain values are one parameter; so are SELECT
+options (enums), which are values like any other.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Hashable
 from typing import Any
 
 from graphql import (
-    GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLList,
     GraphQLNonNull,
@@ -29,7 +29,7 @@ _SHAPE_SCALARS = frozenset(["Boolean", "OrderByDirection", "FilterIs"])
 
 
 def _is_shape(named: Any) -> bool:
-    return isinstance(named, GraphQLEnumType) or getattr(named, "name", None) in _SHAPE_SCALARS
+    return getattr(named, "name", None) in _SHAPE_SCALARS
 
 
 def _shape(type_: Any, value: Any, path: tuple[str | int, ...]) -> tuple[Any, Hashable]:

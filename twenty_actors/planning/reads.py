@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from twenty_storage.ir import Filter, OrderKey, Page
+import msgspec
+from twenty_storage.ir import And, Cmp, Filter, Not, Or, OrderKey, Page, Related
 
 from ..errors import ValidationError
 from .order import cursor_kinds
-from .values import register, value
+from .values import Slot, register, value
 
 MAX_PAGE_SIZE = 200  # GraphQL `first`/`last` above this are refused; REST limits are clamped to it
 DEFAULT_PAGE_SIZE = 60  # Twenty's default page size
@@ -46,3 +47,46 @@ def connection_page(table: str, flt: Filter, order: list[OrderKey], *, first: An
                 backward=backward,
                 cursor=None if start is None else value(start, "cursor", start_name, kinds),
                 bound=None if stop is None else value(stop, "cursor", stop_name, kinds))
+
+
+def lift_page(page: Page) -> tuple[Page, list[Any]]:
+    """The page with a slot for each value (operands, limit, offset, cursors), and the values in slot order.
+
+    For a front end that checks values as it parses them (REST query strings): the page without its
+    values keys the plan, so requests that differ only in values share one plan and one statement.
+    Nested ``and``s (and ``or``s) are flattened, so that filters written in either REST syntax key alike.
+    """
+    values: list[Any] = []
+
+    def slot(v: Any, label: str) -> Any:
+        if v is None:
+            return None
+        values.append(v)
+        return Slot("same", ("v", len(values) - 1), label)
+
+    def walk(flt: Filter) -> Filter:
+        match flt:
+            case Cmp():
+                return Cmp(flt.column, flt.op, slot(flt.value, flt.column))
+            case And(items=items):
+                return _flat(And, [walk(i) for i in items])
+            case Or(items=items):
+                return _flat(Or, [walk(i) for i in items])
+            case Not(item=item):
+                return Not(walk(item))
+            case Related():
+                return msgspec.structs.replace(flt, filter=walk(flt.filter))
+        return flt
+
+    template = msgspec.structs.replace(page, filter=walk(page.filter), limit=slot(page.limit, "limit"),
+                                       offset=slot(page.offset, "offset"), cursor=slot(page.cursor, "cursor"),
+                                       bound=slot(page.bound, "bound"))
+    return template, values
+
+
+def _flat(kind: type[And] | type[Or], items: list[Filter]) -> Filter:
+    """``kind(items)`` with items of the same kind spliced in; a single item stands alone."""
+    flat: list[Filter] = []
+    for item in items:
+        flat.extend(item.items if isinstance(item, kind) else [item])
+    return flat[0] if len(flat) == 1 else kind(flat)

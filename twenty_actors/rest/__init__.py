@@ -7,6 +7,13 @@ from ._endpoint import get_record as get_record
 from ._endpoint import list_records as list_records
 from ._endpoint import update_record as update_record
 from ._grammar import decode_query as decode_query
+from ._plans import RestPlan as RestPlan
+from ._plans import create_many_plan as create_many_plan
+from ._plans import create_plan as create_plan
+from ._plans import delete_plan as delete_plan
+from ._plans import get_plan as get_plan
+from ._plans import list_plan as list_plan
+from ._plans import update_plan as update_plan
 from ._query import ListQuery as ListQuery
 from ._query import parse_list_query as parse_list_query
 from .openapi import core_document as core_document
@@ -14,14 +21,21 @@ from .openapi import metadata_document as metadata_document
 
 __all__ = [
     "ListQuery",
+    "RestPlan",
     "core_document",
+    "create_many_plan",
+    "create_plan",
     "create_record",
     "create_records",
     "decode_query",
+    "delete_plan",
     "delete_record",
+    "get_plan",
     "get_record",
+    "list_plan",
     "list_records",
     "metadata_document",
     "parse_list_query",
+    "update_plan",
     "update_record",
 ]
