@@ -1,0 +1,15 @@
+-- DELETE /rest/companies/0190f2a0-0000-7000-8000-000000000001
+WITH _old AS (SELECT *
+  FROM "workspace_0000000000000000"."company" t1
+  WHERE t1."id" = ANY($1::uuid[]) AND t1."deletedAt" IS NULL
+  ORDER BY t1."id" FOR UPDATE), _changed AS (UPDATE "workspace_0000000000000000"."company" t2
+  SET "deletedAt" = now()
+  FROM _old
+  WHERE t2."id" = _old.id
+  RETURNING t2.*), _events AS (INSERT INTO "workspace_0000000000000000"."_event" (event, "objectName", "recordId", data)
+  SELECT $2::text, $3::text, t3."id", json_build_object('id', t3."id", 'createdAt', to_char(t3."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(t3."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'deletedAt', to_char(t3."deletedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'position', t3."position", 'name', t3."name", 'domainName', t3."domainName", 'address', t3."address", 'employees', t3."employees", 'industry', t3."industry", 'linkedinLink', t3."linkedinLink", 'xLink', t3."xLink", 'annualRecurringRevenue', json_build_object('amountMicros', t3."annualRecurringRevenueAmountMicros", 'currencyCode', t3."annualRecurringRevenueCurrencyCode"), 'idealCustomerProfile', t3."idealCustomerProfile")::jsonb
+  FROM _changed t3
+  ORDER BY t3."id")
+SELECT json_build_object('id', t4."id")::text
+FROM _changed t4
+LIMIT 1;
