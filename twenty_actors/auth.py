@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 import uuid
@@ -20,12 +19,12 @@ from twenty_storage.errors import UniqueViolationError
 from twenty_storage.pg import Database
 
 from .errors import ConflictError, RateLimitedError, UnauthorizedError, ValidationError
+from .planning.values import EMAIL
 from .registry import Registry
 from .workspace.state import ApiKey
 
 ACCESS_TTL = timedelta(minutes=30)
 REFRESH_TTL = timedelta(days=60)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = argon2.PasswordHasher()
 # verifying against this when the email is unknown keeps login time the same for both cases
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -65,7 +64,7 @@ class SignupResult(msgspec.Struct, frozen=True, rename="camel"):
 def validate_credentials(email: object, password: object) -> tuple[str, str]:
     """Checked email and password, or ValidationError with details."""
     details = []
-    if not isinstance(email, str) or not _EMAIL.match(email) or len(email) > 254:
+    if not isinstance(email, str) or not EMAIL.match(email) or len(email) > 254:
         details.append({"field": "email", "message": "Invalid email format"})
     if not isinstance(password, str) or len(password) < 8:
         details.append({"field": "password", "message": "Password must be at least 8 characters"})

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import uuid
 from typing import Any
 
 import msgspec
 from twenty_storage.ir import OrderKey
 
 from ..errors import ValidationError
-from .values import INT64, parse_date, parse_datetime, register
+from .values import INT64, canonical_uuid, parse_date, parse_datetime, register
 
 NOT_NULL = frozenset(["id", "createdAt", "updatedAt"])
 DIRECTIONS = ("Asc", "Desc", "AscNullsFirst", "AscNullsLast", "DescNullsFirst", "DescNullsLast")
@@ -94,7 +93,7 @@ def _fits(sql_type: str, value: Any) -> bool:
         return False
     try:
         if sql_type == "uuid":
-            uuid.UUID(value)
+            canonical_uuid(value)
         elif sql_type == "date":
             parse_date(value)
         elif sql_type == "timestamptz":

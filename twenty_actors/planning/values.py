@@ -72,10 +72,15 @@ def parse_date(text: str) -> date:
     return date.fromisoformat(text[:10] if len(text) >= 10 else text)
 
 
+def canonical_uuid(text: str) -> str:
+    """A UUID in its canonical form (lowercase, hyphenated); ValueError when ``text`` is not one."""
+    return str(uuid.UUID(text))
+
+
 def check_uuid(value: Any, field: str) -> str:
     """``value`` as a canonical UUID string, or ValidationError."""
     try:
-        return str(uuid.UUID(str(value)))
+        return canonical_uuid(str(value))
     except ValueError:
         message = f"{field} must be a UUID, got {str(value)[:64]!r}"
         raise ValidationError(message, details=[{"field": field, "message": message}]) from None

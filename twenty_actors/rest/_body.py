@@ -9,7 +9,6 @@ checks (lengths, required fields) exactly as for GraphQL.
 from __future__ import annotations
 
 import math
-import uuid
 from typing import Any
 
 import msgspec
@@ -17,7 +16,7 @@ from twenty_storage.model import COMPOSITES, Field, Object
 
 from ..errors import MALFORMED_JSON, ValidationError
 from ..planning.values import EMAIL, INT64, parse_date
-from ._values import PathError, join_columns, option_values, parse_datetime
+from ._values import PathError, join_columns, option_values, parse_datetime, parse_uuid
 
 _READ_ONLY = frozenset(["createdAt", "updatedAt", "deletedAt"])
 
@@ -96,10 +95,7 @@ def _check(obj: Object, data: Any, *, creating: bool, prefix: str,
 def _uuid(value: Any) -> str:
     if not isinstance(value, str):
         raise PathError("must be a UUID string")
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise PathError(f"'{value[:64]}' is not a UUID") from None
+    return parse_uuid(value)
 
 
 def _value(field: Field, value: Any, path: str, details: list[dict[str, str]]) -> Any:

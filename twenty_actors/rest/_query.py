@@ -7,7 +7,6 @@ Every problem found is reported at once, as ``details`` of one 400.
 
 from __future__ import annotations
 
-import uuid
 
 import msgspec
 from twenty_storage.ir import And, Cmp, Filter, IsNull, Not, Or, OrderKey, Related
@@ -28,7 +27,7 @@ from ._grammar import (
     parse_twenty_order,
     split_list,
 )
-from ._values import ALL_OPS, Column, PathError, invalid, parse_value, resolve
+from ._values import ALL_OPS, Column, PathError, invalid, parse_uuid, parse_value, resolve
 
 DEFAULT_LIMIT = DEFAULT_PAGE_SIZE  # Twenty's QUERY_DEFAULT_LIMIT_RECORDS
 MAX_LIMIT = MAX_PAGE_SIZE  # Twenty's QUERY_MAX_RECORDS: larger limits are clamped to it
@@ -52,9 +51,9 @@ class ListQuery(msgspec.Struct, frozen=True, kw_only=True):
 def check_id(raw: str) -> str:
     """A record id from a path: a canonical UUID, or a 400."""
     try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        raise invalid("id", f"'{raw[:64]}' is not a UUID") from None
+        return parse_uuid(raw)
+    except PathError as exc:
+        raise invalid("id", exc.message) from None
 
 
 def parse_depth(pairs: list[tuple[str, str]]) -> int:

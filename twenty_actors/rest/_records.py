@@ -8,7 +8,7 @@ from twenty_storage.ir import NodeSel
 from twenty_storage.model import Metadata, Object
 
 from ..metadata.model import WorkspaceModel
-from ..planning import PlanCache, record_node, record_selection
+from ..planning import PlanCache, record_selection
 
 MAX_PLANS = 256  # plans kept per metadata version, least recently used dropped first
 
@@ -17,11 +17,11 @@ MAX_PLANS = 256  # plans kept per metadata version, least recently used dropped 
 class RestCache:
     """Plans and documents built from one metadata version (dropped with its WorkspaceModel)."""
 
-    def __init__(self, md: Metadata) -> None:
+    def __init__(self, md: Metadata, records: dict[str, NodeSel]) -> None:
         self.md = md
         self.plans = PlanCache(MAX_PLANS)
         self._selections: dict[tuple[str, int], NodeSel] = {}
-        self._records: dict[str, NodeSel] = {}
+        self._records = records
         self.documents: dict[tuple[str, str], bytes] = {}  # (kind, server url) → OpenAPI JSON
 
     def selection(self, obj: Object, depth: int) -> NodeSel:
@@ -32,9 +32,7 @@ class RestCache:
         return self._selections[key]
 
     def record(self, obj: Object) -> NodeSel:
-        """``record_node``, built once per object: what writes answer and what their events carry."""
-        if obj.name_singular not in self._records:
-            self._records[obj.name_singular] = record_node(obj)
+        """What writes answer and what their events carry: the core API's ``record_node`` of the object."""
         return self._records[obj.name_singular]
 
 
@@ -45,6 +43,6 @@ def rest_cache(model: WorkspaceModel) -> RestCache:
     """The REST cache of a workspace model, created on first use (a model is one metadata version)."""
     cache = getattr(model, _ATTRIBUTE, None)
     if cache is None:
-        cache = RestCache(model.metadata)
+        cache = RestCache(model.metadata, model.core.records)
         setattr(model, _ATTRIBUTE, cache)
     return cache

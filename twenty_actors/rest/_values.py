@@ -9,7 +9,6 @@ record). Values arrive as text and are parsed by the column's type here, so a ba
 from __future__ import annotations
 
 import math
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -135,10 +134,7 @@ def parse_value(col: Column, raw: str) -> Any:
     if kind in ("text", "json"):
         return raw
     if kind == "uuid":
-        try:
-            return str(uuid.UUID(raw))
-        except ValueError:
-            raise PathError(f"'{raw[:64]}' is not a UUID") from None
+        return parse_uuid(raw)
     if kind == "number":
         try:
             number = float(raw)
@@ -166,6 +162,14 @@ def parse_value(col: Column, raw: str) -> Any:
             raise PathError(f"'{raw[:64]}' is not one of {', '.join(col.options)}")
         return raw
     raise AssertionError(kind)
+
+
+def parse_uuid(raw: str) -> str:
+    """A UUID written in a query string or a body, in canonical form."""
+    try:
+        return checks.canonical_uuid(raw)
+    except ValueError:
+        raise PathError(f"'{raw[:64]}' is not a UUID") from None
 
 
 def parse_integer(raw: str) -> int:
