@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from .model import Field, Object
 from .pg import Statement
-from .sql import ident, name, sql, value
+from .sql import SQL, join, name, sql, value
 
 EVENT_TABLE = "_event"
 
 
 def create_event_table(schema: str) -> list[Statement]:
     """The workspace's event log: one row per change, written in the change's transaction."""
-    table = ident(schema, EVENT_TABLE)
-    return [
-        (f"""CREATE TABLE {table} (
+    return [sql("CREATE TABLE ", name(schema, EVENT_TABLE), """ (
                 seq bigserial PRIMARY KEY,
                 event text NOT NULL,
                 "objectName" text NOT NULL,
@@ -21,23 +19,19 @@ def create_event_table(schema: str) -> list[Statement]:
                 data jsonb,
                 before jsonb,
                 "createdAt" timestamptz NOT NULL DEFAULT now()
-            )""", ()),
-    ]
+            )""").compile()]
 
 
-def _column_sql(name: str, sql_type: str, *, not_null: bool = False, default: str | None = None) -> str:
-    out = f"{ident(name)} {sql_type}"
-    if not_null:
-        out += " NOT NULL"
-    if default:
-        out += f" DEFAULT {default}"  # only defaults written in this module's source
-    return out
+def _column_sql(column: str, sql_type: str, *, not_null: bool = False, default: str | None = None) -> SQL:
+    # types and defaults are written in our source (the metadata model's SQL types, the defaults below)
+    out = sql(name(column), " ", sql_type, " NOT NULL" if not_null else "")
+    return sql(out, " DEFAULT ", default) if default else out
 
 
 def create_table(schema: str, obj: Object) -> list[Statement]:
     """CREATE TABLE for an object (foreign keys come later, once every table exists)."""
     columns = [
-        _column_sql("id", "uuid", not_null=True, default="gen_random_uuid()") + " PRIMARY KEY",
+        sql(_column_sql("id", "uuid", not_null=True, default="gen_random_uuid()"), " PRIMARY KEY"),
         _column_sql("createdAt", "timestamptz", not_null=True, default="now()"),
         _column_sql("updatedAt", "timestamptz", not_null=True, default="now()"),
         _column_sql("deletedAt", "timestamptz"),
@@ -46,18 +40,18 @@ def create_table(schema: str, obj: Object) -> list[Statement]:
     for field in obj.fields.values():
         if field.is_system:
             continue
-        columns.extend(_column_sql(name, sql_type) for name, sql_type in field.columns())
-    table = ident(schema, obj.table)
-    statements: list[Statement] = [(f"CREATE TABLE {table} ({', '.join(columns)})", ())]
-    statements.append((f'CREATE INDEX ON {table} ("createdAt", id)', ()))
-    return statements
+        columns.extend(_column_sql(column, sql_type) for column, sql_type in field.columns())
+    table = name(schema, obj.table)
+    return [sql("CREATE TABLE ", table, " (", join(columns), ")").compile(),
+            sql("CREATE INDEX ON ", table, ' ("createdAt", id)').compile()]
 
 
 def add_column(schema: str, obj: Object, field: Field) -> list[Statement]:
     """Columns (and a foreign key) for a new field."""
-    table = ident(schema, obj.table)
+    table = name(schema, obj.table)
     statements: list[Statement] = [
-        (f"ALTER TABLE {table} ADD COLUMN {_column_sql(name, sql_type)}", ()) for name, sql_type in field.columns()
+        sql("ALTER TABLE ", table, " ADD COLUMN ", _column_sql(column, sql_type)).compile()
+        for column, sql_type in field.columns()
     ]
     statements.extend(foreign_key(schema, obj, field))
     return statements
@@ -68,25 +62,26 @@ def foreign_key(schema: str, obj: Object, field: Field) -> list[Statement]:
     rel = field.relation
     if rel is None or not rel.join_column or not field.columns():
         return []
-    table = ident(schema, obj.table)
-    column = ident(rel.join_column)
+    table = name(schema, obj.table)
+    column = name(rel.join_column)
     unique = rel.kind == "ONE_TO_ONE"
     return [
-        (f"ALTER TABLE {table} ADD FOREIGN KEY ({column}) REFERENCES {ident(schema, rel.target)} (id) "
-         "ON DELETE SET NULL", ()),
-        (f"CREATE {'UNIQUE ' if unique else ''}INDEX ON {table} ({column})", ()),
+        sql("ALTER TABLE ", table, " ADD FOREIGN KEY (", column, ") REFERENCES ", name(schema, rel.target),
+            " (id) ON DELETE SET NULL").compile(),
+        sql("CREATE UNIQUE INDEX ON " if unique else "CREATE INDEX ON ", table, " (", column, ")").compile(),
     ]
 
 
 def drop_columns(schema: str, obj: Object, field: Field) -> list[Statement]:
     """Drop the columns a field owns."""
-    table = ident(schema, obj.table)
-    return [(f"ALTER TABLE {table} DROP COLUMN IF EXISTS {ident(name)}", ()) for name, _ in field.columns()]
+    table = name(schema, obj.table)
+    return [sql("ALTER TABLE ", table, " DROP COLUMN IF EXISTS ", name(column)).compile()
+            for column, _ in field.columns()]
 
 
 def drop_table(schema: str, obj: Object) -> list[Statement]:
     """Drop an object's table (foreign keys pointing at it go with it)."""
-    return [(f"DROP TABLE IF EXISTS {ident(schema, obj.table)} CASCADE", ())]
+    return [sql("DROP TABLE IF EXISTS ", name(schema, obj.table), " CASCADE").compile()]
 
 
 def create_objects(schema: str, objects: list[Object]) -> list[Statement]:
@@ -103,9 +98,10 @@ def create_objects(schema: str, objects: list[Object]) -> list[Statement]:
 
 def set_not_null(schema: str, obj: Object, field: Field, not_null: bool) -> list[Statement]:
     """Make a field's columns required or optional (fails if rows hold NULLs)."""
-    table = ident(schema, obj.table)
-    verb = "SET" if not_null else "DROP"
-    return [(f"ALTER TABLE {table} ALTER COLUMN {ident(name)} {verb} NOT NULL", ()) for name, _ in field.columns()]
+    table = name(schema, obj.table)
+    verb = " SET NOT NULL" if not_null else " DROP NOT NULL"
+    return [sql("ALTER TABLE ", table, " ALTER COLUMN ", name(column), verb).compile()
+            for column, _ in field.columns()]
 
 
 def column_uses_values(schema: str, obj: Object, field: Field, values: list[str]) -> Statement:
@@ -118,4 +114,5 @@ def column_uses_values(schema: str, obj: Object, field: Field, values: list[str]
 
 def unique_columns(schema: str, obj: Object, columns: tuple[str, ...]) -> list[Statement]:
     """A unique index over columns of an object's table (a junction's pair of links)."""
-    return [(f"CREATE UNIQUE INDEX ON {ident(schema, obj.table)} ({', '.join(ident(c) for c in columns)})", ())]
+    return [sql("CREATE UNIQUE INDEX ON ", name(schema, obj.table), " (", join(name(c) for c in columns),
+                ")").compile()]

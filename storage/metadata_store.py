@@ -9,7 +9,7 @@ import msgspec
 
 from .model import Field, Metadata, Object, Relation, SelectOption
 from .pg import Database, Statement
-from .sql import join, name, sql, value
+from .sql import SQL, join, name, raw, sql, value
 
 _FIELD_COLUMNS = ("id, workspace_id, object_id, name, label, type, description, icon, is_custom, is_system, "
                   "is_active, is_nullable, default_value, options, relation, position")
@@ -34,13 +34,11 @@ def insert_object_statements(workspace_id: uuid.UUID, obj: Object) -> list[State
 
 def insert_field_statement(workspace_id: uuid.UUID, object_id: uuid.UUID, field: Field) -> Statement:
     """The row of one field."""
-    return (
-        f"INSERT INTO core.field_metadata ({_FIELD_COLUMNS}) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        (field.id, workspace_id, object_id, field.name, field.label, field.type, field.description, field.icon,
-         field.is_custom, field.is_system, field.is_active, field.is_nullable, _jsonable(field.default_value),
-         _jsonable(field.options), _jsonable(field.relation), field.position),
-    )
+    values = (field.id, workspace_id, object_id, field.name, field.label, field.type, field.description,
+              field.icon, field.is_custom, field.is_system, field.is_active, field.is_nullable,
+              _jsonable(field.default_value), _jsonable(field.options), _jsonable(field.relation), field.position)
+    return sql("INSERT INTO core.field_metadata (", _FIELD_COLUMNS, ") VALUES (", join(value(v) for v in values),
+               ")").compile()
 
 
 def insert_member_statement(schema: str, user_id: uuid.UUID, email: str | None) -> Statement:
@@ -97,23 +95,27 @@ async def load_metadata(db: Database, workspace_id: uuid.UUID, schema_name: str,
     return Metadata(workspace_id=workspace_id, schema_name=schema_name, version=version, objects=objects)
 
 
+def _update_statement(table: SQL, row_id: uuid.UUID, sets: list[tuple[str, Any]]) -> Statement:
+    """``UPDATE table SET column = value, …, updated_at = now() WHERE id = …``."""
+    key = value(row_id)
+    assignments = [sql(name(column), " = ", value(v)) for column, v in sets]
+    return sql("UPDATE ", table, " SET ", join([*assignments, raw("updated_at = now()")]), " WHERE id = ",
+               key).compile()
+
+
 def update_object_statement(object_id: uuid.UUID, changes: dict[str, Any]) -> Statement:
     """Update an object's labels, description, icon or active flag (only those columns)."""
     allowed = ("label_singular", "label_plural", "description", "icon", "is_active")
-    columns = [c for c in allowed if c in changes]
-    sets = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
-    sql = f"UPDATE core.object_metadata SET {sets + ', ' if sets else ''}updated_at = now() WHERE id = $1"
-    return (sql, (object_id, *[changes[c] for c in columns]))
+    return _update_statement(name("core", "object_metadata"), object_id,
+                             [(c, changes[c]) for c in allowed if c in changes])
 
 
 def update_field_statement(field_id: uuid.UUID, changes: dict[str, Any]) -> Statement:
     """Update a field's label, description, icon, flags, default or options (only those columns)."""
     allowed = ("label", "description", "icon", "is_active", "is_nullable", "default_value", "options")
-    columns = [c for c in allowed if c in changes]
-    sets = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
-    values = [_jsonable(changes[c]) if c in ("default_value", "options") else changes[c] for c in columns]
-    sql = f"UPDATE core.field_metadata SET {sets + ', ' if sets else ''}updated_at = now() WHERE id = $1"
-    return (sql, (field_id, *values))
+    return _update_statement(name("core", "field_metadata"), field_id,
+                             [(c, _jsonable(changes[c]) if c in ("default_value", "options") else changes[c])
+                              for c in allowed if c in changes])
 
 
 def delete_field_statement(field_id: uuid.UUID) -> Statement:

@@ -7,7 +7,7 @@ from typing import Any
 
 from .ddl import EVENT_TABLE
 from .pg import Database
-from .sql import ident
+from .sql import join, name, raw, sql, value
 
 _COLUMNS = "id, target_url, operation, description, created_at, updated_at"
 _DELIVERY_COLUMNS = ("id, webhook_id, event_id, event, record_id, status, attempts, last_error, last_status_code, "
@@ -18,18 +18,20 @@ async def create_webhook(db: Database, schema: str, workspace_id: uuid.UUID, web
                          operation: str, object_pattern: str, action_pattern: str, description: str | None,
                          secret: str) -> Any:
     """A webhook that receives events committed from now on."""
-    return await db.fetchrow(
-        f"""INSERT INTO core.webhook (id, workspace_id, target_url, operation, object_pattern, action_pattern,
-                                      description, secret, dispatched_seq)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT coalesce(max(seq), 0) FROM {ident(schema, EVENT_TABLE)}))
-            RETURNING {_COLUMNS}""",
-        webhook_id, workspace_id, target_url, operation, object_pattern, action_pattern, description, secret)
+    values = join(value(v) for v in (webhook_id, workspace_id, target_url, operation, object_pattern,
+                                     action_pattern, description, secret))
+    text, params = sql("INSERT INTO core.webhook (id, workspace_id, target_url, operation, object_pattern, "
+                       "action_pattern, description, secret, dispatched_seq) VALUES (", values,
+                       ", (SELECT coalesce(max(seq), 0) FROM ", name(schema, EVENT_TABLE), ")) RETURNING ",
+                       _COLUMNS).compile()
+    return await db.fetchrow(text, *params)
 
 
 async def list_webhooks(db: Database, workspace_id: uuid.UUID) -> list[Any]:
     """The workspace's webhooks, oldest first."""
-    return await db.fetch(f"SELECT {_COLUMNS} FROM core.webhook WHERE workspace_id = $1 ORDER BY created_at, id",
-                          workspace_id)
+    text, params = sql("SELECT ", _COLUMNS, " FROM core.webhook WHERE workspace_id = ", value(workspace_id),
+                       " ORDER BY created_at, id").compile()
+    return await db.fetch(text, *params)
 
 
 async def count_webhooks(db: Database, workspace_id: uuid.UUID) -> int:
@@ -40,17 +42,18 @@ async def count_webhooks(db: Database, workspace_id: uuid.UUID) -> int:
 async def update_webhook(db: Database, workspace_id: uuid.UUID, webhook_id: uuid.UUID, changes: dict[str, Any]) -> Any:
     """Change target, operation (with its patterns), description or secret; None when not found."""
     allowed = ("target_url", "operation", "object_pattern", "action_pattern", "description", "secret")
-    columns = [c for c in allowed if c in changes]
-    sets = "".join(f"{c} = ${i + 3}, " for i, c in enumerate(columns))
-    return await db.fetchrow(
-        f"UPDATE core.webhook SET {sets}updated_at = now() WHERE id = $1 AND workspace_id = $2 RETURNING {_COLUMNS}",
-        webhook_id, workspace_id, *[changes[c] for c in columns])
+    sets = [sql(name(c), " = ", value(changes[c])) for c in allowed if c in changes]
+    text, params = sql("UPDATE core.webhook SET ", join([*sets, raw("updated_at = now()")]), " WHERE id = ",
+                       value(webhook_id), " AND workspace_id = ", value(workspace_id), " RETURNING ",
+                       _COLUMNS).compile()
+    return await db.fetchrow(text, *params)
 
 
 async def delete_webhook(db: Database, workspace_id: uuid.UUID, webhook_id: uuid.UUID) -> Any:
     """Delete a webhook (its deliveries go with it); None when not found."""
-    return await db.fetchrow(f"DELETE FROM core.webhook WHERE id = $1 AND workspace_id = $2 RETURNING {_COLUMNS}",
-                             webhook_id, workspace_id)
+    text, params = sql("DELETE FROM core.webhook WHERE id = ", value(webhook_id), " AND workspace_id = ",
+                       value(workspace_id), " RETURNING ", _COLUMNS).compile()
+    return await db.fetchrow(text, *params)
 
 
 async def dispatch(db: Database, schema: str, workspace_id: uuid.UUID, limit: int = 1000) -> tuple[int, int]:
@@ -59,11 +62,9 @@ async def dispatch(db: Database, schema: str, workspace_id: uuid.UUID, limit: in
     The webhooks' cursors move in the same statement, and (webhook, event) is unique, so each
     event is delivered once per webhook even if two processes dispatch at the same time.
     """
-    events = ident(schema, EVENT_TABLE)
-    row = await db.fetchrow(
-        f"""WITH hooks AS (SELECT * FROM core.webhook WHERE workspace_id = $1 ORDER BY id FOR UPDATE),
-            ev AS (SELECT e.* FROM {events} e WHERE e.seq > (SELECT min(dispatched_seq) FROM hooks)
-                   ORDER BY e.seq LIMIT $2),
+    text, _ = sql("""WITH hooks AS (SELECT * FROM core.webhook WHERE workspace_id = $1 ORDER BY id FOR UPDATE),
+            ev AS (SELECT e.* FROM """, name(schema, EVENT_TABLE), """ e
+                   WHERE e.seq > (SELECT min(dispatched_seq) FROM hooks) ORDER BY e.seq LIMIT $2),
             made AS (
                 INSERT INTO core.webhook_delivery (id, webhook_id, workspace_id, event_seq, event_id, event,
                                                    record_id, payload)
@@ -82,8 +83,8 @@ async def dispatch(db: Database, schema: str, workspace_id: uuid.UUID, limit: in
                 WHERE h.id IN (SELECT id FROM hooks) AND (SELECT max(seq) FROM ev) > h.dispatched_seq
                 RETURNING 1)
             SELECT (SELECT count(*) FROM made) AS made, (SELECT count(*) FROM ev) AS read,
-                   (SELECT count(*) FROM moved) AS moved""",
-        workspace_id, limit)
+                   (SELECT count(*) FROM moved) AS moved""").compile()  # $1 and $2 numbered in our source
+    row = await db.fetchrow(text, workspace_id, limit)
     return int(row["made"]), int(row["read"])
 
 
@@ -121,19 +122,18 @@ async def finish_delivery(db: Database, delivery_id: uuid.UUID, *, ok: bool, sta
 
 async def list_deliveries(db: Database, workspace_id: uuid.UUID, webhook_id: uuid.UUID, limit: int = 200) -> list[Any]:
     """A webhook's deliveries, newest first."""
-    return await db.fetch(
-        f"SELECT {_DELIVERY_COLUMNS} FROM core.webhook_delivery WHERE workspace_id = $1 AND webhook_id = $2 "
-        "ORDER BY event_seq DESC LIMIT $3",
-        workspace_id, webhook_id, limit)
+    text, params = sql("SELECT ", _DELIVERY_COLUMNS, " FROM core.webhook_delivery WHERE workspace_id = ",
+                       value(workspace_id), " AND webhook_id = ", value(webhook_id),
+                       " ORDER BY event_seq DESC LIMIT ", value(limit)).compile()
+    return await db.fetch(text, *params)
 
 
 async def retry_delivery(db: Database, workspace_id: uuid.UUID, delivery_id: uuid.UUID) -> Any:
     """Put a failed delivery back in the queue; None when the workspace has no such failed delivery."""
-    return await db.fetchrow(
-        f"""UPDATE core.webhook_delivery SET status = 'pending', attempts = 0, next_attempt_at = now(),
-               updated_at = now()
-            WHERE id = $1 AND workspace_id = $2 AND status = 'failed' RETURNING {_DELIVERY_COLUMNS}""",
-        delivery_id, workspace_id)
+    text, params = sql("UPDATE core.webhook_delivery SET status = 'pending', attempts = 0, "
+                       "next_attempt_at = now(), updated_at = now() WHERE id = ", value(delivery_id), " AND workspace_id = ",
+                       value(workspace_id), " AND status = 'failed' RETURNING ", _DELIVERY_COLUMNS).compile()
+    return await db.fetchrow(text, *params)
 
 
 async def next_due_in(db: Database) -> float | None:

@@ -7,7 +7,6 @@ Every problem found is reported at once, as ``details`` of one 400.
 
 from __future__ import annotations
 
-
 import msgspec
 from twenty_storage.ir import And, Cmp, Filter, IsNull, Not, Or, OrderKey, Related
 from twenty_storage.model import Metadata, Object
