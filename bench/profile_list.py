@@ -5,11 +5,11 @@
 It opens the server's services on the same database as a running server (same JWT secret, kept in
 the database), then runs each stage of a ``POST /graphql`` list request on its own, sequentially,
 ``--n`` times, and prints the wall time and the CPU time (all threads of this process) per call:
-authentication (JWT + actor lookup), the document cache (parse/validate on a miss only), planning
-+ SQL compilation, the workspace actor hop (``registry.call(RunRead)`` minus the direct storage
+authentication (JWT + actor lookup), the document cache (parse/validate on a miss only), the plan by
+shape (a cache hit) and binding its values, the workspace actor hop (``registry.call(RunRead)`` minus the direct storage
 call), the asyncpg bridge and PostgreSQL (``db.fetch_json_bytes``), PostgreSQL's own execution
-(``EXPLAIN ANALYZE``), and the whole ``run_core_request``. The HTTP layer (Hypercorn + Quart) is what
-is left of the server's CPU per request measured under load by the bench.
+(``EXPLAIN ANALYZE``), and the whole ``run_core_request``. The HTTP layer (the native server and the
+pipeline) is what is left of the server's CPU per request measured under load by the bench.
 """
 
 from __future__ import annotations
@@ -37,12 +37,9 @@ async def _time(n: int, fn: Callable[[], Awaitable[Any]]) -> tuple[float, float]
 
 
 async def profile(dsn: str, token: str, n: int, query: str) -> list[tuple[str, float, float]]:
-    from graphql.execution.values import get_argument_values
-    from twenty_storage.compile import compile_reads
-
-    from twenty_actors.graphql.core_endpoint import run_core_request
+    from twenty_actors.graphql.core_endpoint import plan_core_request, run_core_request
     from twenty_actors.graphql.endpoint import prepare
-    from twenty_actors.graphql.planner import Planner
+    from twenty_actors.planning import bind
     from twenty_actors.services import open_services
     from twenty_actors.settings import Settings
     from twenty_actors.workspace.messages import RunRead
@@ -52,34 +49,27 @@ async def profile(dsn: str, token: str, n: int, query: str) -> list[tuple[str, f
     out: list[tuple[str, float, float]] = []
     async with open_services(Settings(database_url=dsn)) as services:
         registry = services.registry
-        principal = await services.auth.authenticate(header)
-        handle = await registry.handle(principal.workspace_id)
-        model = handle.state.metadata
+        caller = await services.auth.caller(header)
+        principal = caller.principal
+        model = caller.model
         core = model.core
 
-        def plan_and_compile() -> tuple[str, list[Any]]:
-            _request, _document, op = prepare(core.documents, body)
-            fields = op.fields(op.node.selection_set, "Query")
-            planner = Planner(model.metadata, core.schema, op)
-            reads = []
-            for key, nodes in fields.items():
-                name = nodes[0].name.value
-                _kind, obj_name = core.roots[name]
-                obj = model.metadata.objects[obj_name]
-                args = get_argument_values(core.schema.query_type.fields[name], nodes[0], op.variables)
-                reads.append((key, planner.connection(obj, nodes, args, 1)))
-            return compile_reads(model.metadata.schema_name, reads)
+        def plan_and_bind() -> tuple[str, list[Any]]:
+            planned = plan_core_request(model, body)
+            assert planned.query is not None and planned.query.plan is not None
+            [(sql, params)] = bind(planned.query.plan, planned.op.variables)
+            return sql, params
 
-        sql, params = plan_and_compile()
+        sql, params = plan_and_bind()
 
         async def auth() -> None:
-            await services.auth.authenticate(header)
+            await services.auth.caller(header)
 
         async def cached_document() -> None:
             prepare(core.documents, body)
 
         async def plan() -> None:
-            plan_and_compile()
+            plan_and_bind()
 
         async def actor() -> None:
             await registry.call(principal.workspace_id, RunRead(sql=sql, params=params))
@@ -94,12 +84,12 @@ async def profile(dsn: str, token: str, n: int, query: str) -> list[tuple[str, f
             await services.db.fetch_json_bytes("SELECT '{}'::text")
 
         async def whole() -> None:
-            await run_core_request(registry, principal, body)
+            await run_core_request(caller, body)
 
         for label, fn in [
             ("authenticate (JWT decode + actor lookup), once", auth),
             ("document cache hit (request decode + cached parse/validate)", cached_document),
-            ("plan + compile to SQL (includes the cache hit above)", plan),
+            ("plan by shape (a cache hit) and bind the values", plan),
             ("registry.call(RunRead): actor hop + bridge + PostgreSQL", actor),
             ("db.fetch_json_bytes: bridge + asyncpg + PostgreSQL", direct),
             ("run_core_request: all of the above but auth", whole),

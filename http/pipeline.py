@@ -27,7 +27,7 @@ from typing import Any, final
 
 import msgspec
 
-from twenty_actors.auth import Principal
+from twenty_actors.caller import Caller
 from twenty_actors.errors import (
     MethodNotAllowedError,
     NotFoundError,
@@ -111,20 +111,21 @@ class Response:
 class Call:
     """One routed request as a handler sees it."""
 
-    __slots__ = ("body", "params", "principal", "request", "services")
+    __slots__ = ("_caller", "body", "params", "request", "services")
 
-    def __init__(self, services: Services, request: Request, params: tuple[str, ...],
-                 principal: Principal | None, body: bytes) -> None:
+    def __init__(self, services: Services, request: Request, params: tuple[str, ...], caller: Caller | None,
+                 body: bytes) -> None:
         self.services = services
         self.request = request
         self.params = params  # the path's variable parts, in order
-        self.principal = principal  # set on API routes (authenticated and rate limited)
+        self._caller = caller  # on API routes: authenticated, rate limited and admitted
         self.body = body  # the JSON body, read and checked, on routes that take one
 
-    def caller(self) -> Principal:
-        """The authenticated caller of an API route."""
-        assert self.principal is not None
-        return self.principal
+    @property
+    def caller(self) -> Caller:
+        """The authenticated caller of an API route, and its workspace."""
+        assert self._caller is not None
+        return self._caller
 
 
 Handler = Callable[[Call], Awaitable[Response]]
@@ -236,21 +237,21 @@ class Pipeline:
             route, params = self.routes.match(request.method, request.path)
             if request.content_length is not None and request.content_length > self.max_body:
                 raise PayloadTooLargeError(f"Request body is larger than {self.max_body} bytes")
-            principal = None
+            caller = None
             if route.api is not None:
-                principal = await self._admit(request, route, rate_headers)
+                caller = await self._admit(request, route, rate_headers)
             body = await self._json_body(request) if route.json_body else b""
-            call = Call(services, request, params, principal, body)
-            if principal is None:
+            call = Call(services, request, params, caller, body)
+            if caller is None:
                 response = await route.handler(call)
             else:
                 # admission: the excess of a busy workspace (or process) is refused here, before it costs
                 # anything; the rest wait for a run slot, handed out round robin by workspace
-                await services.admission.enter(principal.workspace_id)
+                await services.admission.enter(caller.workspace_id)
                 try:
                     response = await route.handler(call)
                 finally:
-                    services.admission.leave(principal.workspace_id)
+                    services.admission.leave(caller.workspace_id)
         except Exception as exc:  # noqa: BLE001 - every failure becomes the documented envelope
             response = error_response(request, exc)
         if rate_headers:
@@ -269,7 +270,7 @@ class Pipeline:
             return Response(200, headers=[("Allow", exc.allow)], content_type=None)
         raise AssertionError("no route takes the method '_'")
 
-    async def _admit(self, request: Request, route: Route, rate_headers: list[tuple[str, str]]) -> Principal:
+    async def _admit(self, request: Request, route: Route, rate_headers: list[tuple[str, str]]) -> Caller:
         """Authenticate the caller (once per request) and take its rate-limit token.
 
         Raises:
@@ -280,15 +281,14 @@ class Pipeline:
         authorization = request.headers.get("authorization")
         if authorization is None and route.token_param:
             authorization = _query_param(request.query, b"token")
-        services = self.services
-        principal = await services.auth.authenticate(authorization)
-        handle = await services.registry.handle(principal.workspace_id)
-        assert handle.limiter is not None
-        decision = handle.limiter.take(principal.rate_key, route.api)
+        caller = await self.services.auth.caller(authorization)
+        limiter = caller.handle.limiter
+        assert limiter is not None
+        decision = limiter.take(caller.principal.rate_key, route.api)
         rate_headers += decision.headers().items()  # on every answer, the refusal for the limit included
         if not decision.allowed:
             raise RateLimitedError("Rate limit exceeded", retry_after=decision.retry_after)
-        return principal
+        return caller
 
     async def _json_body(self, request: Request) -> bytes:
         content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()

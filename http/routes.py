@@ -16,7 +16,7 @@ from twenty_actors.errors import MALFORMED_JSON, ForbiddenError, TwentyError, Va
 from twenty_actors.graphql.core_endpoint import run_core_request
 from twenty_actors.graphql.metadata_endpoint import run_metadata_request
 
-from .pipeline import Call, Request, Response, Route, RouteTable, json_response
+from .pipeline import Call, Request, Response, Route, RouteTable, error_response, json_response
 
 _encode = msgspec.json.Encoder().encode
 
@@ -58,8 +58,10 @@ async def healthz(call: Call) -> Response:
     return json_response({"status": "unavailable"}, 503, [("Retry-After", "1")])
 
 
-async def websocket_only(_call: Call) -> Response:
-    raise UpgradeRequiredError("/ws is a websocket: connect with Upgrade: websocket")
+async def websocket_only(call: Call) -> Response:
+    response = error_response(call.request, UpgradeRequiredError("/ws is a websocket: connect with Upgrade: websocket"))
+    response.headers.append(("Upgrade", "websocket"))  # a 426 names the protocol to switch to
+    return response
 
 
 async def signup(call: Call) -> Response:
@@ -84,53 +86,53 @@ async def refresh(call: Call) -> Response:
 
 
 async def graphql(call: Call) -> Response:
-    status, body = await run_core_request(call.services.registry, call.caller(), call.body)
+    status, body = await run_core_request(call.caller, call.body)
     return Response(status, body)
 
 
 async def metadata(call: Call) -> Response:
-    status, body = await run_metadata_request(call.services, call.caller(), call.body)
+    status, body = await run_metadata_request(call.services, call.caller.principal, call.body)
     return Response(status, body)
 
 
 async def open_api_core(call: Call) -> Response:
-    return Response(200, await rest.core_document(call.services.registry, call.caller(), server_url(call.request)))
+    return Response(200, rest.core_document(call.caller, server_url(call.request)))
 
 
 async def open_api_metadata(call: Call) -> Response:
-    document = await rest.metadata_document(call.services.registry, call.caller(), server_url(call.request))
+    document = rest.metadata_document(call.caller, server_url(call.request))
     return Response(200, document)
 
 
 async def list_records(call: Call) -> Response:
     (plural,) = call.params
-    return Response(200, await rest.list_records(call.services.registry, call.caller(), plural, call.request.query))
+    return Response(200, await rest.list_records(call.caller, plural, call.request.query))
 
 
 async def create_record(call: Call) -> Response:
     (plural,) = call.params
-    return Response(201, await rest.create_record(call.services.registry, call.caller(), plural, call.body))
+    return Response(201, await rest.create_record(call.caller, plural, call.body))
 
 
 async def create_records(call: Call) -> Response:
     (plural,) = call.params
-    return Response(201, await rest.create_records(call.services.registry, call.caller(), plural, call.body))
+    return Response(201, await rest.create_records(call.caller, plural, call.body))
 
 
 async def get_record(call: Call) -> Response:
     plural, record_id = call.params
-    body = await rest.get_record(call.services.registry, call.caller(), plural, record_id, call.request.query)
+    body = await rest.get_record(call.caller, plural, record_id, call.request.query)
     return Response(200, body)
 
 
 async def update_record(call: Call) -> Response:
     plural, record_id = call.params
-    return Response(200, await rest.update_record(call.services.registry, call.caller(), plural, record_id, call.body))
+    return Response(200, await rest.update_record(call.caller, plural, record_id, call.body))
 
 
 async def delete_record(call: Call) -> Response:
     plural, record_id = call.params
-    deleted = await rest.delete_record(call.services.registry, call.caller(), plural, record_id, call.request.query)
+    deleted = await rest.delete_record(call.caller, plural, record_id, call.request.query)
     return Response(200, _encode(deleted))
 
 

@@ -18,6 +18,7 @@ from twenty_storage import accounts
 from twenty_storage.errors import UniqueViolationError
 from twenty_storage.pg import Database
 
+from .caller import Caller
 from .errors import ConflictError, RateLimitedError, UnauthorizedError, ValidationError
 from .planning.values import EMAIL
 from .registry import Registry
@@ -215,6 +216,14 @@ class Auth:
         Raises:
             UnauthorizedError: missing, malformed, expired, revoked or foreign credentials.
         """
+        return (await self.caller(authorization)).principal
+
+    async def caller(self, authorization: str | None) -> Caller:
+        """The caller of an ``Authorization: Bearer …`` header (or a bare token), with its workspace.
+
+        Raises:
+            UnauthorizedError: missing, malformed, expired, revoked or foreign credentials.
+        """
         if not authorization:
             raise UnauthorizedError("Missing authentication token")
         scheme, _, token = authorization.strip().partition(" ")
@@ -229,10 +238,12 @@ class Auth:
             key = state.api_keys.get(subject)
             if key is None or not key.is_valid(datetime.now(UTC)):
                 raise UnauthorizedError("API key is revoked or expired")
-            return Principal(workspace_id=workspace_id, kind="api_key", subject_id=subject)
-        if subject not in state.user_ids:
+            principal = Principal(workspace_id=workspace_id, kind="api_key", subject_id=subject)
+        elif subject not in state.user_ids:
             raise UnauthorizedError("Invalid token")  # the user was deleted (or belongs elsewhere)
-        return Principal(workspace_id=workspace_id, kind="user", subject_id=subject)
+        else:
+            principal = Principal(workspace_id=workspace_id, kind="user", subject_id=subject)
+        return Caller(self._registry, principal, handle, state)
 
     def _verify_bearer(self, token: str) -> _Bearer:
         bearer = self._verified.get(token)

@@ -93,19 +93,23 @@ class Registry:
             raise entry.error
         return entry.handle
 
-    async def call(self, workspace_id: uuid.UUID, msg: WorkspaceMsg, *, timeout: float | None = None) -> Any:
+    async def call(self, workspace_id: uuid.UUID, msg: WorkspaceMsg, *, timeout: float | None = None,
+                   handle: WorkspaceHandle | None = None) -> Any:
         """Send ``msg`` to the workspace's actor and return its answer (see WorkspaceHandle.call).
 
+        ``handle`` is the workspace's handle when the caller has it already (a request's ``Caller``).
         Everything but a read lends the request's admission slot to others meanwhile (a write waits for
         its group commit, which costs this process no CPU); a read is short and keeps it.
         """
         async with nullcontext() if isinstance(msg, RunRead) else self.gate.slot_lent():
             for _ in range(3):
-                handle = await self.handle(workspace_id)
+                if handle is None:
+                    handle = await self.handle(workspace_id)
                 try:
                     return await handle.call(msg, timeout=timeout)
                 except MailboxClosedError:
-                    continue  # it retired while idle: the next handle() starts a fresh one
+                    handle = None  # it retired while idle: the next handle() starts a fresh one
+                    continue
         raise WorkspaceUnavailableError("workspace is restarting, retry", retry_after=1)
 
     def running(self) -> list[uuid.UUID]:

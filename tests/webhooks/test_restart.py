@@ -28,7 +28,8 @@ async def test_restart_mid_retry_resumes(pg_dsn: str) -> None:
             status, _ = await run_metadata_request(services, principal, hook)
             assert status == 200
             create = msgspec.json.encode({"query": 'mutation { createCompany(data: {name: "Resume"}) { id } }'})
-            status, body = await run_core_request(services.registry, principal, create)
+            caller = await services.auth.caller("Bearer " + signup.access_token)
+            status, body = await run_core_request(caller, create)
             assert status == 200 and b"errors" not in body
             await receiver.wait_for(1)  # the first attempt failed; the retry is scheduled ~1 s later
         # the server is gone; a new one on the same database finishes the job

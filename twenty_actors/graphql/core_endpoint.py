@@ -25,7 +25,6 @@ from graphql.execution.values import get_argument_values
 from twenty_storage.compile import compile_reads
 from twenty_storage.compile_write import compile_write_statements
 
-from ..auth import Principal
 from ..errors import NotFoundError, ServiceUnavailableError, TwentyError
 from ..metadata.model import CoreApi, WorkspaceModel
 from ..planning import Plan, bind, make_plan, plan_create, plan_state_change, plan_update
@@ -38,7 +37,7 @@ from .response import encode, twenty_error
 from .selection import Operation
 
 if TYPE_CHECKING:
-    from ..registry import Registry
+    from ..caller import Caller
 
 
 _COMPILED_READS = 256  # per workspace and metadata version
@@ -106,16 +105,14 @@ def plan_core_request(model: WorkspaceModel, body: bytes) -> CorePlan:
     return CorePlan(request, document, op, query=entry)
 
 
-async def run_core_request(registry: Registry, principal: Principal, body: bytes) -> tuple[int, bytes]:
+async def run_core_request(caller: Caller, body: bytes) -> tuple[int, bytes]:
     """The HTTP status and body answering one core GraphQL request."""
-    handle = await registry.handle(principal.workspace_id)
-    assert handle.state is not None
-    model: WorkspaceModel = handle.state.metadata
+    model = caller.model
     core = model.core
     cached = core.compiled_reads.get(body)
     if cached is not None:
         core.compiled_reads.move_to_end(body)
-        data = await registry.call(principal.workspace_id, RunRead(sql=cached[0], params=cached[1]))
+        data = await caller.call(RunRead(sql=cached[0], params=cached[1]))
         return 200, b'{"data":' + data + b"}"
     try:
         planned = plan_core_request(model, body)
@@ -123,7 +120,7 @@ async def run_core_request(registry: Registry, principal: Principal, body: bytes
         return rejected.status, rejected.body
     op = planned.op
     if planned.steps is not None:
-        return 200, await _mutate(registry, principal, op, planned.steps)
+        return 200, await _mutate(caller, op, planned.steps)
     entry = planned.query
     try:
         if planned.error is not None:
@@ -135,7 +132,7 @@ async def run_core_request(registry: Registry, principal: Principal, body: bytes
     data = b"{}"
     if statements:
         sql, params = statements[0]
-        data = await registry.call(principal.workspace_id, RunRead(sql=sql, params=params))
+        data = await caller.call(RunRead(sql=sql, params=params))
     if entry.complete:
         if statements and len(body) <= _MAX_CACHED_BODY:
             core.compiled_reads[body] = (sql, params)
@@ -246,7 +243,7 @@ def _plan_mutation(model: WorkspaceModel, core: CoreApi, op: Operation,
     return steps
 
 
-async def _mutate(registry: Registry, principal: Principal, op: Operation, steps: list[MutationStep]) -> bytes:
+async def _mutate(caller: Caller, op: Operation, steps: list[MutationStep]) -> bytes:
     """Each mutation root field in order: bind its plan to the request, commit through the write queue."""
     parts: list[bytes] = []
     errors: list[dict[str, Any]] = []
@@ -260,7 +257,7 @@ async def _mutate(registry: Registry, principal: Principal, op: Operation, steps
                 raise step.error
             assert step.plan is not None
             statements = bind(step.plan, op.variables)
-            rows = await registry.call(principal.workspace_id, RunWrite(statements=statements))
+            rows = await caller.call(RunWrite(statements=statements))
             value = rows[-1][0][0] if rows and rows[-1] else None  # the last statement answers
             if value is None:
                 if step.single:

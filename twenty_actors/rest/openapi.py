@@ -16,14 +16,12 @@ from twenty_storage.model import COMPOSITES, Field, Metadata, Object
 
 from ..planning.shape import EMBEDDED_LIMIT
 from ..planning.values import MAX_BATCH
-from ._endpoint import workspace_model
 from ._query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from ._records import rest_cache
 from ._values import join_columns, option_values
 
 if TYPE_CHECKING:
-    from ..auth import Principal
-    from ..registry import Registry
+    from ..caller import Caller
 
 OPENAPI_VERSION = "3.0.3"
 _MAX_CACHED = 8  # documents kept per metadata version (one per server URL the clients used)
@@ -392,8 +390,8 @@ def build_metadata_document(md: Metadata, server_url: str) -> dict[str, Any]:
     }
 
 
-async def _document(registry: Registry, principal: Principal, kind: str, server_url: str) -> bytes:
-    model = await workspace_model(registry, principal)
+def _document(caller: Caller, kind: str, server_url: str) -> bytes:
+    model = caller.model
     documents = rest_cache(model).documents
     key = (kind, server_url)
     if key not in documents:
@@ -404,11 +402,11 @@ async def _document(registry: Registry, principal: Principal, kind: str, server_
     return documents[key]
 
 
-async def core_document(registry: Registry, principal: Principal, server_url: str) -> bytes:
+def core_document(caller: Caller, server_url: str) -> bytes:
     """``GET /rest/open-api/core``: the workspace's core OpenAPI document (JSON)."""
-    return await _document(registry, principal, "core", server_url)
+    return _document(caller, "core", server_url)
 
 
-async def metadata_document(registry: Registry, principal: Principal, server_url: str) -> bytes:
+def metadata_document(caller: Caller, server_url: str) -> bytes:
     """``GET /rest/open-api/metadata``: the metadata API's OpenAPI document (JSON)."""
-    return await _document(registry, principal, "metadata", server_url)
+    return _document(caller, "metadata", server_url)
