@@ -44,7 +44,8 @@ def settings(pg_dsn: str) -> Settings:
     """Server settings for tests: the session's database, a free port, limits lifted."""
     return Settings(database_url=pg_dsn, port=0, secret="test-secret-" + uuid.uuid4().hex,
                     rate_limits={"graphql": 100_000, "rest": 100_000, "metadata": 100_000},
-                    max_in_flight_per_workspace=100_000)
+                    max_in_flight_per_workspace=100_000,
+                    gc_freeze=False)  # a full collection per server start would cost the suite ~1 min
 
 
 class Server:

@@ -21,6 +21,7 @@ from .admission import FairGate
 from .auth import Auth
 from .graphql.metadata_api import build_metadata_schema
 from .graphql.request import DocumentCache
+from .memory import LongLived
 from .metadata.model import load_workspace_model
 from .metadata.provisioning import new_workspace_statements
 from .registry import Registry, open_registry
@@ -109,10 +110,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             log.info("applied migrations %s", applied)
         secret = settings.secret or await accounts.get_or_create_setting(db, "jwt_secret", secrets.token_hex(32))
         nursery = await stack.enter_async_context(trio.open_nursery())
+        long_lived = LongLived()
         actor_settings = ActorSettings(rate_limits=dict(settings.rate_limits),
                                        cross_process_events=settings.cross_process_events)
         registry = await stack.enter_async_context(
-            open_registry(db, settings=actor_settings, load_metadata=load_workspace_model,
+            open_registry(db, settings=actor_settings, load_metadata=long_lived.after(load_workspace_model),
                           gate=FairGate(slots=settings.max_running, per_key=settings.max_in_flight_per_workspace,
                                         max_waiting=settings.max_waiting, share=settings.workspace_share)))
         async def reload_running() -> None:
@@ -128,6 +130,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             timeout_s=settings.webhook_timeout_s, max_attempts=settings.webhook_max_attempts,
             backoff_s=settings.webhook_backoff_s, poll_s=settings.webhook_poll_s,
             allow_private=settings.webhook_allow_private))
+        if settings.gc_freeze:
+            await nursery.start(long_lived.run)
         try:
             yield Services(settings, db, registry, Auth(db, registry, secret))
         finally:

@@ -41,6 +41,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     header_timeout_s: float = 30.0  # a request head not complete within this gets 408 (slowloris)
     body_timeout_s: float = 30.0  # a body that sends nothing for this long gets 408
     max_connections: int = 1000  # open client connections per process; more wait in the listen backlog
+    gc_freeze: bool = True  # keep long-lived objects out of the cyclic GC's full collections (memory.py)
 
 
 def parse_rate_limits(text: str) -> dict[str, int]:
