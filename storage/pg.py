@@ -135,6 +135,10 @@ class Listener:
         self.notifications = receive
 
 
+class _BatchFailedError(Exception):
+    """A job of a batch run without savepoints failed: the transaction is rolled back, run it again with them."""
+
+
 class Database:
     """The storage handle: a pool of asyncpg connections behind the bridge.
 
@@ -239,25 +243,36 @@ class Database:
         self, jobs: Sequence[Sequence[Statement]], *, lock_key: int | None = None,
         notify: tuple[str, str] | None = None,
     ) -> list[list[list[Any]] | StorageError]:
-        """Group commit: every job in one transaction, each under its own savepoint.
+        """Group commit: every job in one transaction; a job that fails fails alone.
 
-        A job that fails is rolled back to its savepoint and answered with its error;
-        the others commit together. ``lock_key`` takes a transaction-level advisory lock
-        first (serialising writers of one workspace across server processes).
+        The jobs run straight through first, with no savepoints (three round trips a job fewer). Only
+        when one of them fails is the transaction rolled back and the batch run again with a savepoint
+        per job, so that the failing job is answered with its error and the others commit together.
+        ``lock_key`` takes a transaction-level advisory lock first (serialising writers of one
+        workspace across server processes).
         """
-        return await self._call(self._run_batch(jobs, lock_key, notify))
+        try:
+            return await self._call(self._run_batch(jobs, lock_key, notify, savepoints=False))
+        except _BatchFailedError:
+            return await self._call(self._run_batch(jobs, lock_key, notify, savepoints=True))
 
     async def _run_batch(
-        self, jobs: Sequence[Sequence[Statement]], lock_key: int | None, notify: tuple[str, str] | None
+        self, jobs: Sequence[Sequence[Statement]], lock_key: int | None, notify: tuple[str, str] | None, *,
+        savepoints: bool,
     ) -> list[list[list[Any]] | StorageError]:
         outcomes: list[list[list[Any]] | StorageError] = []
         async with self._pool.acquire() as conn, conn.transaction():
             if lock_key is not None:
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key)
             for job in jobs:
-                if len(jobs) == 1:
-                    # a lone job needs no savepoint: its failure rolls back the whole transaction
-                    outcomes.append([await conn.fetch(sql, *args) for sql, args in job])
+                if not savepoints:
+                    try:
+                        outcomes.append([await conn.fetch(sql, *args) for sql, args in job])
+                    except asyncpg.PostgresError as exc:
+                        # a lone job's failure is its answer; in a batch, the others must not be lost
+                        if len(jobs) == 1:
+                            raise
+                        raise _BatchFailedError from exc
                     continue
                 savepoint = conn.transaction()
                 await savepoint.start()
