@@ -18,7 +18,7 @@ from twenty_actors.errors import PayloadTooLargeError, RequestTimeoutError, Vali
 from twenty_actors.services import Services
 
 from .feeds import serve_feed
-from .pipeline import Pipeline, Request
+from .pipeline import Pipeline, Request, add_header
 from .routes import build_routes
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
@@ -59,7 +59,6 @@ def create_app(services: Services, pipeline: Pipeline | None = None) -> QuartTri
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
-    app.extensions["twenty"] = services
 
     @app.websocket("/ws")
     async def feed() -> None:
@@ -78,8 +77,7 @@ def create_app(services: Services, pipeline: Pipeline | None = None) -> QuartTri
         this = websocket if has_websocket_context() else request
         headers: dict[str, str] = {}
         for name, value in this.headers.items():
-            key = name.lower()
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+            add_header(headers, name, value)
         req = Request(this.method, this.path, this.query_string, headers, reader=_read_body,
                       peer=this.remote_addr, scheme=this.scheme, host=this.host)
         answer = await pipeline.handle(req)

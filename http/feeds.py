@@ -14,7 +14,7 @@ import trio
 
 from twenty_actors import feeds
 from twenty_actors.auth import Principal
-from twenty_actors.errors import MALFORMED_JSON, TwentyError
+from twenty_actors.errors import MALFORMED_JSON, NotFoundError, TwentyError
 from twenty_actors.services import Services
 from twenty_actors.workspace.feed import Subscriber
 
@@ -99,14 +99,12 @@ class _Session:
             await self.outbox.send(_error("VALIDATION_ERROR", "since must be a non-negative integer",
                                           subscription=sid))
             return
-        registry = self.services.registry
-        wid = self.principal.workspace_id
-        known = await feeds.object_names(registry, wid)
-        unknown = [o for o in objects or [] if o not in known]
-        if unknown:
-            await self.outbox.send(_error("NOT_FOUND", f"unknown objects: {', '.join(unknown)}", subscription=sid))
+        try:
+            sub, live_from, schema = await feeds.subscribe(self.services.registry, self.principal.workspace_id,
+                                                           objects, actions)
+        except NotFoundError as exc:
+            await self.outbox.send(_error(exc.code, exc.message, subscription=sid))
             return
-        sub, live_from, schema = await feeds.subscribe(registry, wid, objects, actions)
         scope = trio.CancelScope()
         self.subscriptions[sid] = (sub, scope)
         nursery.start_soon(self._forward, sid, sub, scope, since, live_from, schema, objects, actions)

@@ -28,7 +28,7 @@ import time
 from collections import deque
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import Any, final
+from typing import final
 
 import httptools
 import trio
@@ -38,7 +38,7 @@ from twenty_actors.errors import PayloadTooLargeError, RequestTimeoutError, Twen
 from twenty_actors.services import Services
 
 from .feeds import serve_feed
-from .pipeline import Pipeline, Request, Response, error_response
+from .pipeline import BodyReader, Pipeline, Request, Response, add_header, error_response
 
 log = logging.getLogger("twenty.http")
 
@@ -132,9 +132,7 @@ class _Connection:
         if len(message.headers) >= MAX_HEADERS:
             self._head_error = _HeadTooLargeError(f"More than {MAX_HEADERS} request headers")
             raise self._head_error
-        key = name.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        message.headers[key] = f"{message.headers[key]}, {text}" if key in message.headers else text
+        add_header(message.headers, name.decode("latin-1"), value.decode("latin-1"))
 
     def _count_head(self, message: _Message, size: int) -> None:
         message.head_bytes += size
@@ -219,7 +217,7 @@ class _Connection:
                 return None
             self._feed(data)
 
-    def _body_reader(self, message: _Message) -> Any:
+    def _body_reader(self, message: _Message) -> BodyReader:
         async def read(limit: int) -> bytes:
             if message.headers.get("expect", "").lower() == "100-continue" and message.version == "1.1" \
                     and not message.chunks and not message.complete:
@@ -403,7 +401,7 @@ def open_listeners(host: str, port: int, *, reuse_port: bool) -> list[trio.Socke
             sock.bind(address)
             sock.listen(1024)
             sock.setblocking(False)
-        except BaseException:
+        except OSError:
             sock.close()
             raise
         listeners.append(trio.SocketListener(trio.socket.from_stdlib_socket(sock)))
@@ -458,19 +456,18 @@ class NativeServer:
     async def _accept(self, listener: trio.SocketListener, nursery: trio.Nursery) -> None:
         while True:
             await self._slots.acquire()
+            served = False  # from here the connection's task releases the slot
             try:
-                stream = await listener.accept()
+                nursery.start_soon(self._serve, await listener.accept())
+                served = True
             except OSError as exc:
-                self._slots.release()
-                if exc.errno in _ACCEPT_CAPACITY_ERRNOS:
-                    log.error("accept failed (%s); retrying in 100 ms", exc)
-                    await trio.sleep(0.1)
-                    continue
-                raise
-            except BaseException:
-                self._slots.release()
-                raise
-            nursery.start_soon(self._serve, stream)
+                if exc.errno not in _ACCEPT_CAPACITY_ERRNOS:
+                    raise
+                log.error("accept failed (%s); retrying in 100 ms", exc)
+                await trio.sleep(0.1)
+            finally:
+                if not served:
+                    self._slots.release()
 
     async def _serve(self, stream: trio.SocketStream) -> None:
         connection = _Connection(self, stream)

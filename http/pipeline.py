@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qsl
 from collections.abc import Awaitable, Callable
 from typing import Any, final
 
@@ -33,7 +33,6 @@ from twenty_actors.errors import (
     NotFoundError,
     PayloadTooLargeError,
     RateLimitedError,
-    RequestTimeoutError,
     ServiceUnavailableError,
     TwentyError,
     UnsupportedMediaTypeError,
@@ -55,8 +54,8 @@ _encoder = msgspec.json.Encoder()
 class Request:
     """What the pipeline needs of one HTTP request; the body stays with the transport until read."""
 
-    __slots__ = ("_reader", "body_read", "content_length", "has_body", "headers", "host", "method", "path",
-                 "peer", "query", "scheme")
+    __slots__ = ("_reader", "body_read", "content_length", "headers", "host", "method", "path", "peer", "query",
+                 "scheme")
 
     def __init__(self, method: str, path: str, query: bytes, headers: dict[str, str], *, reader: BodyReader,
                  peer: str | None = None, scheme: str = "http", host: str = "") -> None:
@@ -70,8 +69,7 @@ class Request:
         self._reader = reader
         length = headers.get("content-length")
         self.content_length = int(length) if length is not None and length.isdigit() else None
-        self.has_body = bool(self.content_length) or "transfer-encoding" in headers
-        self.body_read = not self.has_body
+        self.body_read = not self.content_length and "transfer-encoding" not in headers
 
     async def read_body(self, limit: int) -> bytes:
         """The whole body, at most ``limit`` bytes.
@@ -101,10 +99,6 @@ class Response:
         self.headers = headers if headers is not None else []
         self.content_type = content_type
         self.close = close  # the connection cannot carry another request after this answer
-
-    def header(self, name: str) -> str | None:
-        """The first value of a header set on this response."""
-        return next((v for k, v in self.headers if k.lower() == name), None)
 
 
 @final
@@ -227,8 +221,7 @@ class Pipeline:
         services = self.services
         rate_headers: list[tuple[str, str]] = []
         try:
-            stopping = services.stopping.is_set()
-            if stopping and request.path != "/healthz":
+            if services.stopping.is_set() and request.path != "/healthz":
                 # the listener is closing; a request that still reaches us on an open connection is refused
                 # cleanly (nothing was done; retry elsewhere or later) instead of being cut off
                 raise ServiceUnavailableError("The server is stopping, retry shortly", retry_after=1)
@@ -312,9 +305,7 @@ def error_response(request: Request, exc: Exception) -> Response:
         headers.append(("Retry-After", str(max(1, math.ceil(error.retry_after)))))
     if isinstance(error, _NotAllowed):
         headers.append(("Allow", error.allow))
-    # a body too large or too slow was not read to its end: the connection cannot carry another request
-    close = isinstance(error, PayloadTooLargeError | RequestTimeoutError)
-    return Response(error.http_status, body, headers, close=close)
+    return Response(error.http_status, body, headers)
 
 
 def rest_error_body(exc: TwentyError) -> bytes:
@@ -344,9 +335,12 @@ def require_utf8(body: bytes) -> None:
         raise ValidationError("The request body is not valid UTF-8") from None
 
 
+def add_header(headers: dict[str, str], name: str, value: str) -> None:
+    """Add a request header under its lower-case name; a repeated one's values are joined with ", "."""
+    key = name.lower()
+    headers[key] = f"{headers[key]}, {value}" if key in headers else value
+
+
 def _query_param(query: bytes, name: bytes) -> str | None:
-    for pair in query.split(b"&"):
-        key, _, value = pair.partition(b"=")
-        if key == name:
-            return unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8", "replace")
-    return None
+    value = next((v for k, v in parse_qsl(query, keep_blank_values=True) if k == name), None)
+    return None if value is None else value.decode("utf-8", "replace")

@@ -46,7 +46,7 @@ def decode_object(body: bytes) -> dict[str, Any]:
 
 def server_url(request: Request) -> str:
     """The base URL the client addressed, for the OpenAPI documents' ``servers``."""
-    return f"{request.scheme}://{request.headers.get('host') or request.host}"
+    return f"{request.scheme}://{request.host}"
 
 
 async def healthz(call: Call) -> Response:

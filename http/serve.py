@@ -7,14 +7,13 @@ import logging
 import trio
 
 from twenty_actors.services import Services
+from twenty_actors.settings import SERVERS
 
 from .native import serve_native
 from .pipeline import Pipeline
 from .routes import build_routes
 
 log = logging.getLogger("twenty.http")
-
-SERVERS = ("native", "hypercorn")
 
 
 async def serve_http(services: Services, *, server: str | None = None, host: str | None = None,

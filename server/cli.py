@@ -15,7 +15,7 @@ import msgspec
 import trio
 
 from twenty_actors.errors import TwentyError
-from twenty_actors.settings import Settings, parse_rate_limits
+from twenty_actors.settings import SERVERS, Settings, parse_rate_limits
 
 log = logging.getLogger("twenty")
 
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="requests waiting per process before 503 + Retry-After (TWENTY_MAX_WAITING)")
     serve.add_argument("--db-timeout", type=float, default=float(_env("DB_TIMEOUT", "10")),
                        help="seconds to wait for PostgreSQL per statement before answering 503 (TWENTY_DB_TIMEOUT)")
-    serve.add_argument("--server", choices=("native", "hypercorn"), default=_env("SERVER", "native"),
+    serve.add_argument("--server", choices=SERVERS, default=_env("SERVER", "native"),
                        help="HTTP transport: our own HTTP/1.1 server, or Hypercorn with the ASGI app (TWENTY_SERVER)")
     serve.add_argument("--keep-alive-timeout", type=float, default=float(_env("KEEP_ALIVE_TIMEOUT", "60")),
                        help="seconds an idle keep-alive connection stays open (TWENTY_KEEP_ALIVE_TIMEOUT)")

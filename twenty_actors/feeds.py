@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from twenty_storage.events import replay_sql
 
+from .errors import NotFoundError
 from .registry import Registry
 from .workspace.feed import Subscriber
 from .workspace.messages import RunRead, Subscribe
@@ -17,19 +18,19 @@ REPLAY_PAGE = 500
 
 async def subscribe(registry: Registry, workspace_id: uuid.UUID, objects: list[str] | None,
                     actions: list[str] | None) -> tuple[Subscriber, int, str]:
-    """A live subscription, the sequence number it starts after, and the workspace's schema (for replay)."""
+    """A live subscription, the sequence number it starts after, and the workspace's schema (for replay).
+
+    Raises:
+        NotFoundError: ``objects`` names objects the workspace does not have.
+    """
     handle = await registry.handle(workspace_id)
     assert handle.state is not None
-    schema = handle.state.metadata.metadata.schema_name
-    sub, live_from = await registry.call(workspace_id, Subscribe(objects=objects, actions=actions))
-    return sub, live_from, schema
-
-
-async def object_names(registry: Registry, workspace_id: uuid.UUID) -> frozenset[str]:
-    """The names of the workspace's objects, to check a subscription's filter against."""
-    handle = await registry.handle(workspace_id)
-    assert handle.state is not None
-    return frozenset(handle.state.metadata.metadata.objects)
+    metadata = handle.state.metadata.metadata
+    unknown = [o for o in objects or [] if o not in metadata.objects]
+    if unknown:
+        raise NotFoundError(f"unknown objects: {', '.join(unknown)}")
+    sub, live_from = await registry.call(workspace_id, Subscribe(objects=objects, actions=actions), handle=handle)
+    return sub, live_from, metadata.schema_name
 
 
 async def replay_page(registry: Registry, workspace_id: uuid.UUID, schema: str, after: int, until: int,

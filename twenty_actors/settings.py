@@ -6,6 +6,7 @@ from pathlib import Path
 
 import msgspec
 
+SERVERS = ("native", "hypercorn")  # the HTTP transports: our own HTTP/1.1 server, or Hypercorn (ASGI)
 DEFAULT_RATE_LIMITS = {"graphql": 100, "rest": 200, "metadata": 50}
 
 

@@ -30,6 +30,11 @@ def _not_found(planned: RestPlan) -> NotFoundError:
     return NotFoundError(f"{planned.obj.label_singular} {planned.record_id} not found")
 
 
+def _data(answer: str) -> bytes:
+    """``{"data": …}`` around a record's (or records') JSON as PostgreSQL built it."""
+    return b'{"data":' + answer.encode() + b"}"
+
+
 async def _read(caller: Caller, planned: RestPlan) -> bytes:
     [(sql, params)] = bind(planned.plan, planned.variables)
     body: bytes = await caller.call(RunRead(sql=sql, params=params))
@@ -45,12 +50,10 @@ async def _write(caller: Caller, planned: RestPlan) -> str | None:
 
 async def list_records(caller: Caller, plural: str, query_string: bytes) -> bytes:
     """``GET /rest/{plural}``: ``{"data": [...], "meta": {...}}``."""
-    model = caller.model
     return await _read(caller, list_plan(caller.model, plural, query_string))
 
 
-async def get_record(caller: Caller, plural: str, raw_id: str,
-                     query_string: bytes) -> bytes:
+async def get_record(caller: Caller, plural: str, raw_id: str, query_string: bytes) -> bytes:
     """``GET /rest/{plural}/{id}``: ``{"data": {...}}``; 404 when there is no such live record."""
     planned = get_plan(caller.model, plural, raw_id, query_string)
     body = await _read(caller, planned)
@@ -64,28 +67,26 @@ async def create_record(caller: Caller, plural: str, body: bytes) -> bytes:
     planned = create_plan(caller.model, plural, body)
     answer = await _write(caller, planned)
     assert answer is not None
-    return b'{"data":' + answer.encode() + b"}"
+    return _data(answer)
 
 
 async def create_records(caller: Caller, plural: str, body: bytes) -> bytes:
     """``POST /rest/batch/{plural}``: all records or none, ``{"data": [...]}`` in the order given."""
     planned = create_many_plan(caller.model, plural, body)
     answer = await _write(caller, planned)
-    return b'{"data":' + (answer or "[]").encode() + b"}"
+    return _data(answer or "[]")
 
 
-async def update_record(caller: Caller, plural: str, raw_id: str,
-                        body: bytes) -> bytes:
+async def update_record(caller: Caller, plural: str, raw_id: str, body: bytes) -> bytes:
     """``PATCH /rest/{plural}/{id}``: ``{"data": {...}}`` after the change; 404 without such a record."""
     planned = update_plan(caller.model, plural, raw_id, body)
     answer = await _write(caller, planned)
     if answer is None:
         raise _not_found(planned)
-    return b'{"data":' + answer.encode() + b"}"
+    return _data(answer)
 
 
-async def delete_record(caller: Caller, plural: str, raw_id: str,
-                        query_string: bytes = b"") -> dict[str, Any]:
+async def delete_record(caller: Caller, plural: str, raw_id: str, query_string: bytes = b"") -> dict[str, Any]:
     """``DELETE /rest/{plural}/{id}``: ``{"data": {"id", "deleted": true}}``.
 
     The delete is soft (``deletedAt`` is set; ``filter[deletedAt][is]=NOT_NULL`` still lists the
