@@ -359,6 +359,9 @@ class CoreSchemaBuilder:
         return GraphQLSchema(
             query=GraphQLObjectType("Query", query),
             mutation=GraphQLObjectType("Mutation", mutation) if mutation else None,
+            # always declared, used by a UUID field or not: clients generated from Twenty's schema declare
+            # their id variables as UUID (see validation.py: UUID and ID variables fit each other's places)
+            types=[UUIDScalar],
         )
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import msgspec
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
-from graphql.validation import specified_rules
 
 from ..errors import MALFORMED_JSON, ValidationError
 from .limits import MAX_QUERY_LENGTH, depth_limit_rule
+from .validation import VALIDATION_RULES
 
 
 class GraphQLRequest(msgspec.Struct, frozen=True, rename="camel"):
@@ -44,7 +44,7 @@ class DocumentCache:
         self.schema = schema
         self._size = size
         self._entries: OrderedDict[str, tuple[DocumentNode | None, list[GraphQLError]]] = OrderedDict()
-        self._rules = [*specified_rules, depth_limit_rule]
+        self._rules = [*VALIDATION_RULES, depth_limit_rule]
 
     def get(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
         """The parsed document and its validation errors (empty when valid)."""

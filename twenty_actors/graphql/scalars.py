@@ -135,6 +135,8 @@ def _literal_uuid(node: ValueNode, _variables: Any = None) -> uuid.UUID:
 
 UUIDScalar = GraphQLScalarType(
     "UUID",
+    description="A UUID as text; record and metadata ids. A UUID variable fits where an ID is expected, and"
+                " the other way round.",
     serialize=str,
     parse_value=_parse_uuid,
     parse_literal=_literal_uuid,
