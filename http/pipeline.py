@@ -4,7 +4,8 @@ A transport (the native HTTP/1.1 server in ``native.py``, the ASGI app in ``app.
 :class:`Request` and a :class:`Response` back into bytes; everything between is here, once:
 
 1. a stopping server refuses with 503 + ``Retry-After`` (``/healthz`` answers for itself);
-2. the route table picks the handler (404, 405 with ``Allow``; ``HEAD`` is ``GET``, ``OPTIONS`` lists);
+2. the route table picks the handler (404, 405 with ``Allow``; ``HEAD`` is ``GET``, ``OPTIONS`` lists),
+   or the page at the path when the client asks for HTML (``Accept``);
 3. a ``Content-Length`` over the limit is refused (413) before any of the body is read;
 4. an API route authenticates the caller and takes its rate-limit token (401, 429);
 5. a JSON route reads its body (415, 413, 408, UTF-8);
@@ -141,6 +142,7 @@ class RouteTable:
     def __init__(self) -> None:
         self._exact: dict[str, dict[str, Route]] = {}
         self._patterns: list[tuple[tuple[str | None, ...], dict[str, Route]]] = []
+        self._pages: dict[str, Route] = {}
 
     def add(self, methods: str, path: str, route: Route) -> None:
         """Serve ``path`` for each of ``methods`` (space separated) with ``route``."""
@@ -155,14 +157,20 @@ class RouteTable:
         for method in methods.split():
             table[method] = route
 
-    def match(self, method: str, path: str) -> tuple[Route, tuple[str, ...]]:
-        """The route and path parameters of a request.
+    def add_page(self, path: str, route: Route) -> None:
+        """Serve ``path`` with ``route`` to a ``GET`` that asks for HTML; other requests get the routes."""
+        self._pages[path] = route
+
+    def match(self, method: str, path: str, accept: str | None = None) -> tuple[Route, tuple[str, ...]]:
+        """The route and path parameters of a request (``accept``: its ``Accept`` header, for the pages).
 
         Raises:
             NotFoundError: no route has this path.
             MethodNotAllowedError: routes have this path, but not this method (``details`` lists them).
         """
         want = "GET" if method == "HEAD" else method
+        if want == "GET" and path in self._pages and wants_html(accept):
+            return self._pages[path], ()
         allowed: list[str] = []
         table = self._exact.get(path)
         if table is not None:
@@ -181,6 +189,31 @@ class RouteTable:
         if not allowed:
             raise NotFoundError(f"No route for {method} {path}")
         raise _NotAllowed(method, path, allowed)
+
+
+def wants_html(accept: str | None) -> bool:
+    """Whether an ``Accept`` header ranks HTML above JSON: a browser's does, ``*/*`` and API clients' not."""
+    if not accept:
+        return False
+    html_q = json_q = 0.0
+    for item in accept.split(","):
+        media, _, params = item.partition(";")
+        media = media.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+                if not 0.0 <= q <= 1.0:  # NaN too
+                    q = 0.0
+        if media in ("text/html", "application/xhtml+xml"):
+            html_q = max(html_q, q)
+        elif media == "application/json" or media.endswith("+json"):
+            json_q = max(json_q, q)
+    return html_q > json_q
 
 
 def _fit(parts: tuple[str | None, ...], segments: list[str]) -> tuple[str, ...] | None:
@@ -227,7 +260,7 @@ class Pipeline:
                 raise ServiceUnavailableError("The server is stopping, retry shortly", retry_after=1)
             if request.method == "OPTIONS":
                 return self._options(request)
-            route, params = self.routes.match(request.method, request.path)
+            route, params = self.routes.match(request.method, request.path, request.headers.get("accept"))
             if request.content_length is not None and request.content_length > self.max_body:
                 raise PayloadTooLargeError(f"Request body is larger than {self.max_body} bytes")
             caller = None

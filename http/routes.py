@@ -1,8 +1,9 @@
-"""Every HTTP route of the server and its handler: health, auth, GraphQL, metadata, REST, OpenAPI.
+"""Every HTTP route of the server and its handler: health, auth, GraphQL, metadata, REST, OpenAPI, pages.
 
 Handlers get a :class:`Call` whose caller is authenticated, rate limited and admitted, and whose JSON
 body is read, by the pipeline (``pipeline.py``); they only run the request. ``/ws`` is answered here
-only when a plain HTTP request (no websocket upgrade) asks for it; the feed itself is ``feeds.py``.
+only when a plain HTTP request (no websocket upgrade) asks for it; the feed itself is ``feeds.py``. The
+pages a browser gets (the index, GraphiQL, the API docs) and their files are ``pages.py``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from twenty_actors.errors import MALFORMED_JSON, ForbiddenError, TwentyError, Va
 from twenty_actors.graphql.core_endpoint import run_core_request
 from twenty_actors.graphql.metadata_endpoint import run_metadata_request
 
+from .pages import Pages
 from .pipeline import Call, Request, Response, Route, RouteTable, error_response, json_response
 
 _encode = msgspec.json.Encoder().encode
@@ -59,7 +61,8 @@ async def healthz(call: Call) -> Response:
 
 
 async def websocket_only(call: Call) -> Response:
-    response = error_response(call.request, UpgradeRequiredError("/ws is a websocket: connect with Upgrade: websocket"))
+    refusal = UpgradeRequiredError("/ws is a websocket: connect with Upgrade: websocket")
+    response = error_response(call.request, refusal)
     response.headers.append(("Upgrade", "websocket"))  # a 426 names the protocol to switch to
     return response
 
@@ -77,7 +80,8 @@ async def signup(call: Call) -> Response:
 async def login(call: Call) -> Response:
     body = decode_object(call.body)
     # the peer's address, never a forwarded header: a client could write any address there
-    return json_response(await call.services.auth.login(body.get("email"), body.get("password"), call.request.peer))
+    peer = call.request.peer
+    return json_response(await call.services.auth.login(body.get("email"), body.get("password"), peer))
 
 
 async def refresh(call: Call) -> Response:
@@ -139,6 +143,13 @@ async def delete_record(call: Call) -> Response:
 def build_routes() -> RouteTable:
     """The route table of the server (API.md)."""
     table = RouteTable()
+    pages = Pages()
+    table.add("GET", "/", Route(pages.index))
+    table.add_page("/", Route(pages.index_page))
+    table.add_page("/graphql", Route(pages.graphiql_page))
+    table.add_page("/metadata", Route(pages.graphiql_page))
+    table.add_page("/rest/docs", Route(pages.docs_page))
+    table.add("GET", "/assets/{}/{}", Route(pages.static_file))
     table.add("GET", "/healthz", Route(healthz))
     table.add("GET", "/ws", Route(websocket_only))
     table.add("POST", "/auth/signup", Route(signup, json_body=True))

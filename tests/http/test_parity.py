@@ -152,7 +152,9 @@ async def test_health_unknown_routes_and_methods(pair: Pair) -> None:
     options = await same(pair, "OPTIONS", "/healthz")
     assert options.status_code in (200, 204)
     assert "GET" in options.headers["allow"]
-    for method, path in [("GET", "/nothing"), ("POST", "/nothing"), ("GET", "/"), ("GET", "/rest"),
+    index = await same(pair, "GET", "/")  # the JSON index (a browser gets a page: tests/http/test_pages.py)
+    assert index.json()["links"]["graphql"] == "/graphql"
+    for method, path in [("GET", "/nothing"), ("POST", "/nothing"), ("GET", "/rest"),
                          ("GET", "/healthz/more"), ("GET", "/graphql/x")]:
         missing = await same(pair, method, path)
         assert missing.status_code == 404, (method, path, missing.text)
