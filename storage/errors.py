@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .driver import ParameterError
+
 
 class StorageError(Exception):
     """A failure in the storage layer that callers may handle."""
@@ -79,8 +81,8 @@ def from_pg(exc: BaseException) -> StorageError:
     message = str(getattr(exc, "message", None) or exc) or type(exc).__name__
     constraint = getattr(exc, "constraint_name", None)
     column = getattr(exc, "column_name", None) or _key_column(getattr(exc, "detail", None))
-    if sqlstate is None and type(exc).__name__ == "DataError":
-        return CheckViolationError(message)  # asyncpg could not encode a parameter
+    if isinstance(exc, ParameterError):
+        return CheckViolationError(message)  # a value that cannot be sent as its parameter's type
     if sqlstate is None:
         return StorageUnavailableError(f"database unavailable: {message}")
     if sqlstate.startswith("08"):

@@ -1,131 +1,27 @@
-"""asyncpg on its own uvloop thread, reached from Trio through one small bridge.
+"""The storage handle: a pool of PostgreSQL connections, bounded calls, a watchdog, group commit, LISTEN.
 
-This is the only module of the project that touches asyncio. Trio code calls
-``await db.fetchval(...)`` and friends; each call is one hop to the asyncio thread
-(acquire a connection, run, release, all over there) and one hop back.
-
-Cancellation: if the Trio task is cancelled before the asyncio side finished, the
-asyncio future is cancelled (asyncpg cancels the query and returns the connection
-to its pool) and the Trio task resumes at once. If the result is already on its way,
-it is delivered and the cancellation fires at the next checkpoint.
+Trio code calls ``await db.fetchval(...)`` and friends; each call borrows a connection of the pool
+(``driver.py``: libpq driven by Trio, in this thread), runs, and gives it back.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-import asyncpg
-import msgspec
 import trio
 
+from .driver import Connection, ConnectionLostError, ParameterError, PgError, Pool, Row, conninfo
 from .errors import StorageError, StorageUnavailableError, from_pg
+from .sql import ident
 
 T = TypeVar("T")
 
 Statement = tuple[str, Sequence[object]]
 
-
-class AsyncioThread:
-    """One asyncio (uvloop when available) event loop running in a dedicated thread."""
-
-    def __init__(self) -> None:
-        try:
-            import uvloop
-
-            self._loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-        except ImportError:  # pragma: no cover - platforms without uvloop
-            self._loop = asyncio.SelectorEventLoop()
-        self._thread = threading.Thread(target=self._run_loop, name="twenty-asyncpg", daemon=True)
-        self._token: trio.lowlevel.TrioToken | None = None
-
-    def start(self) -> None:
-        self._token = trio.lowlevel.current_trio_token()
-        self._thread.start()
-
-    def _run_loop(self) -> None:
-        loop = self._loop
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_forever()
-            leftovers = asyncio.all_tasks(loop)
-            for task in leftovers:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            loop.close()
-
-    async def stop(self) -> None:
-        """Stop the loop and join its thread."""
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            await trio.to_thread.run_sync(self._thread.join)
-
-    def call_soon(self, fn: Callable[[], object]) -> None:
-        """Run a plain callable on the loop thread, without waiting."""
-        self._loop.call_soon_threadsafe(fn)
-
-    def wake_trio(self, fn: Callable[[], object]) -> None:
-        """From the loop thread: run ``fn`` in the Trio thread soon."""
-        assert self._token is not None
-        self._token.run_sync_soon(fn)
-
-    async def run(self, awaitable: Awaitable[T]) -> T:
-        """Run ``awaitable`` on the loop thread; return or raise its outcome in this Trio task."""
-        assert self._token is not None
-        token = self._token
-        task = trio.lowlevel.current_task()
-        coro = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
-        fut = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        abandoned = False
-
-        def wake() -> None:
-            if not abandoned:
-                trio.lowlevel.reschedule(task)
-
-        def abort(_raise_cancel: object) -> trio.lowlevel.Abort:
-            nonlocal abandoned
-            # cancel() fails only when the loop thread is completing the future, in which
-            # case wake() is on its way; when it succeeds, wake() becomes a no-op.
-            if fut.cancel():
-                abandoned = True
-                return trio.lowlevel.Abort.SUCCEEDED
-            return trio.lowlevel.Abort.FAILED
-
-        fut.add_done_callback(lambda _f: token.run_sync_soon(wake))
-        await trio.lowlevel.wait_task_rescheduled(abort)
-        return fut.result()
-
-
-async def _await(awaitable: Awaitable[T]) -> T:
-    return await awaitable
-
-
-def _discard(awaitable: Awaitable[object]) -> None:
-    """Drop a coroutine that will not run (without Python warning that it was never awaited)."""
-    if asyncio.iscoroutine(awaitable):
-        awaitable.close()
-
-
-async def _no_reset(_conn: asyncpg.Connection) -> None:
-    """Skip asyncpg's reset query on release: we never leave session state behind."""
-
-
-def _decode_json(data: str) -> object:
-    return msgspec.json.decode(data)
-
-
-def _encode_json(value: object) -> str:
-    return msgspec.json.encode(value).decode()
-
-
-async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("jsonb", encoder=_encode_json, decoder=_decode_json, schema="pg_catalog")
-    await conn.set_type_codec("json", encoder=_encode_json, decoder=_decode_json, schema="pg_catalog")
+_SETTINGS = {"timezone": "UTC", "application_name": "twenty-actors"}
+_FAILURES = (PgError, ConnectionLostError, ParameterError)
 
 
 class Listener:
@@ -140,7 +36,7 @@ class _BatchFailedError(Exception):
 
 
 class Database:
-    """The storage handle: a pool of asyncpg connections behind the bridge.
+    """The storage handle: a pool of connections to PostgreSQL.
 
     Every call is bounded by ``timeout_s``: a PostgreSQL that stops answering (hung, or cut off by the
     network) costs a caller that long at most, and then ``StorageUnavailableError``. A timeout wakes the
@@ -149,26 +45,29 @@ class Database:
     its own caller: the watchdog's probe answers, and nothing else is refused.
     """
 
-    def __init__(self, bridge: AsyncioThread, pool: asyncpg.Pool, dsn: str, timeout_s: float) -> None:
-        self._bridge = bridge
+    def __init__(self, pool: Pool, dsn: str, timeout_s: float) -> None:
         self._pool = pool
         self.dsn = dsn
         self.timeout_s = timeout_s
         self.unresponsive = False  # the watchdog could not get an answer: fail at once
         self._suspect = trio.Event()  # set when a call timed out: the watchdog probes
 
-    async def _call(self, coro: Awaitable[T]) -> T:
+    async def _call(self, fn: Callable[[Connection], Awaitable[T]]) -> T:
+        """``fn`` with a pooled connection, bounded by ``timeout_s``; driver failures as StorageError."""
         if self.unresponsive:
-            _discard(coro)
             raise StorageUnavailableError("PostgreSQL is not answering")
         with trio.move_on_after(self.timeout_s):
             try:
-                return await self._bridge.run(coro)
-            except StorageError:
-                raise
-            except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                conn = await self._pool.acquire()
+            except ConnectionLostError as exc:
                 raise from_pg(exc) from exc
-        # the bridge cancelled the statement on the asyncio side; asyncpg cleans the connection up there
+            try:
+                return await fn(conn)
+            except _FAILURES as exc:
+                raise from_pg(exc) from exc
+            finally:
+                self._pool.release(conn)
+        # the pool has the statement cancelled on the server, in the background
         self._suspect.set()
         raise StorageUnavailableError(f"PostgreSQL did not answer within {self.timeout_s:g} s")
 
@@ -184,65 +83,53 @@ class Database:
 
     async def _answers(self, within_s: float) -> bool:
         """Whether a new connection gets an answer to ``SELECT 1`` within ``within_s``."""
-
-        async def probe() -> None:
-            conn = await asyncpg.connect(self.dsn, timeout=within_s)
-            try:
-                await conn.fetchval("SELECT 1", timeout=within_s)
-            finally:
-                conn.terminate()
-
         with trio.move_on_after(within_s):
             try:
-                await self._bridge.run(probe())
-            except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                conn = await Connection.connect(conninfo(self.dsn, **_SETTINGS), timeout_s=within_s)
+            except ConnectionLostError:
                 return False
+            try:
+                await conn.fetchval("SELECT 1")
+            except _FAILURES:
+                return False
+            finally:
+                conn.close()
             return True
         return False
 
-    async def fetch(self, sql: str, *args: object) -> list[Any]:
-        """Rows of one statement, as asyncpg Records."""
-        return await self._call(self._pool.fetch(sql, *args))
+    async def fetch(self, sql: str, *args: object) -> list[Row]:
+        """Rows of one statement."""
+        return await self._call(lambda conn: conn.fetch(sql, *args))
 
-    async def fetchrow(self, sql: str, *args: object) -> Any:
+    async def fetchrow(self, sql: str, *args: object) -> Row | None:
         """The first row of one statement, or None."""
-        return await self._call(self._pool.fetchrow(sql, *args))
+        return await self._call(lambda conn: conn.fetchrow(sql, *args))
 
     async def fetchval(self, sql: str, *args: object) -> Any:
         """The first column of the first row of one statement, or None."""
-        return await self._call(self._pool.fetchval(sql, *args))
+        return await self._call(lambda conn: conn.fetchval(sql, *args))
 
     async def execute(self, sql: str, *args: object) -> str:
         """Run one statement; its status text."""
-        return await self._call(self._pool.execute(sql, *args))
+        return await self._call(lambda conn: conn.execute(sql, *args))
 
     async def fetch_json_bytes(self, sql: str, *args: object) -> bytes:
-        """The single text/json column of one statement, as UTF-8 bytes.
+        """The single JSON column of one statement, as the UTF-8 bytes PostgreSQL sent (never decoded)."""
+        return await self._call(lambda conn: conn.fetch_json(sql, *args))
 
-        A ``text`` column (cast the JSON with ``::text``) is passed through, never decoded in
-        Python; a ``json``/``jsonb`` column arrives decoded by the pool's codec and is re-encoded.
-        """
-        return await self._call(self._fetch_raw(sql, args))
-
-    async def _fetch_raw(self, sql: str, args: Sequence[object]) -> bytes:
-        async with self._pool.acquire() as conn:
-            value = await conn.fetchval(sql, *args)
-        if value is None:
-            return b"null"
-        return value.encode() if isinstance(value, str) else msgspec.json.encode(value)
-
-    async def transaction(self, statements: Sequence[Statement]) -> list[list[Any]]:
+    async def transaction(self, statements: Sequence[Statement]) -> list[list[Row]]:
         """Run statements in one transaction; the rows of each."""
-        return await self._call(self._transaction(statements))
 
-    async def _transaction(self, statements: Sequence[Statement]) -> list[list[Any]]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            return [await conn.fetch(sql, *args) for sql, args in statements]
+        async def run(conn: Connection) -> list[list[Row]]:
+            async with conn.transaction():
+                return [await conn.fetch(sql, *args) for sql, args in statements]
+
+        return await self._call(run)
 
     async def run_batch(
         self, jobs: Sequence[Sequence[Statement]], *, lock_key: int | None = None,
         notify: tuple[str, str] | None = None,
-    ) -> list[list[list[Any]] | StorageError]:
+    ) -> list[list[list[Row]] | StorageError]:
         """Group commit: every job in one transaction; a job that fails fails alone.
 
         The jobs run straight through first, with no savepoints (three round trips a job fewer). Only
@@ -252,50 +139,13 @@ class Database:
         workspace across server processes).
         """
         try:
-            return await self._call(self._run_batch(jobs, lock_key, notify, savepoints=False))
+            return await self._call(lambda conn: _run_batch(conn, jobs, lock_key, notify, savepoints=False))
         except _BatchFailedError:
-            return await self._call(self._run_batch(jobs, lock_key, notify, savepoints=True))
+            return await self._call(lambda conn: _run_batch(conn, jobs, lock_key, notify, savepoints=True))
 
-    async def _run_batch(
-        self, jobs: Sequence[Sequence[Statement]], lock_key: int | None, notify: tuple[str, str] | None, *,
-        savepoints: bool,
-    ) -> list[list[list[Any]] | StorageError]:
-        outcomes: list[list[list[Any]] | StorageError] = []
-        async with self._pool.acquire() as conn, conn.transaction():
-            if lock_key is not None:
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key)
-            for job in jobs:
-                if not savepoints:
-                    try:
-                        outcomes.append([await conn.fetch(sql, *args) for sql, args in job])
-                    except asyncpg.PostgresError as exc:
-                        # a lone job's failure is its answer; in a batch, the others must not be lost
-                        if len(jobs) == 1:
-                            raise
-                        raise _BatchFailedError from exc
-                    continue
-                savepoint = conn.transaction()
-                await savepoint.start()
-                try:
-                    rows = [await conn.fetch(sql, *args) for sql, args in job]
-                except asyncpg.PostgresError as exc:
-                    await savepoint.rollback()
-                    outcomes.append(from_pg(exc))
-                else:
-                    await savepoint.commit()
-                    outcomes.append(rows)
-            if notify is not None:  # delivered to listeners only if the transaction commits
-                await conn.execute("SELECT pg_notify($1, $2)", *notify)
-        return outcomes
-
-    async def with_connection(self, fn: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-        """Run ``fn(conn)`` on the loop thread with one pooled connection (storage-internal use)."""
-
-        async def go() -> T:
-            async with self._pool.acquire() as conn:
-                return await fn(conn)
-
-        return await self._call(go())
+    async def with_connection(self, fn: Callable[[Connection], Awaitable[T]]) -> T:
+        """Run ``fn(conn)`` with one pooled connection (storage-internal use)."""
+        return await self._call(fn)
 
     @asynccontextmanager
     async def listen(self, channel: str, *, buffer: int = 1000) -> AsyncIterator[Listener]:
@@ -304,83 +154,83 @@ class Database:
         When the connection is lost, the channel ends (the caller re-subscribes).
         """
         send, receive = trio.open_memory_channel[str](buffer)
-        bridge = self._bridge
-
-        def deliver(payload: str) -> None:
-            try:
-                send.send_nowait(payload)
-            except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
-                pass  # a full buffer means the listener reloads everything anyway
-
-        def close_channel() -> None:
-            send.close()
-
-        def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
-            bridge.wake_trio(lambda: deliver(payload))
-
-        def on_terminate(_conn: object) -> None:
-            bridge.wake_trio(close_channel)
-
-        async def connect() -> asyncpg.Connection:
-            conn = await asyncpg.connect(self.dsn, timeout=self.timeout_s)
-            conn.add_termination_listener(on_terminate)
-            await conn.add_listener(channel, on_notify)
-            return conn
-
-        conn = await self._call(connect())
         try:
-            yield Listener(receive)
+            conn = await Connection.connect(conninfo(self.dsn, **_SETTINGS), timeout_s=self.timeout_s)
+        except ConnectionLostError as exc:
+            raise from_pg(exc) from exc
+
+        async def pump() -> None:
+            with send:
+                async for payload in conn.notifications():
+                    try:
+                        send.send_nowait(payload)
+                    except trio.WouldBlock:
+                        pass  # a full buffer means the listener reloads everything anyway
+
+        try:
+            try:
+                with trio.fail_after(self.timeout_s):
+                    await conn.execute("LISTEN " + ident(channel))
+            except (trio.TooSlowError, *_FAILURES) as exc:
+                raise from_pg(exc) from exc
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(pump)
+                yield Listener(receive)
+                nursery.cancel_scope.cancel()
         finally:
-            with trio.CancelScope(shield=True), trio.move_on_after(2):
-                try:
-                    await self._bridge.run(conn.close(timeout=1))
-                except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-                    pass  # the connection is gone already
+            conn.close()
             send.close()
 
 
-async def _create_pool(dsn: str, min_size: int, max_size: int, timeout_s: float) -> asyncpg.Pool:
-    # created on the loop thread: asyncpg binds the pool to the running loop
-    return await asyncpg.create_pool(
-        dsn,
-        min_size=min_size,
-        max_size=max_size,
-        timeout=timeout_s,  # to connect
-        reset=_no_reset,
-        init=_init_connection,
-        server_settings={"timezone": "UTC", "application_name": "twenty-actors"},
-        command_timeout=60,
-    )
+async def _run_batch(
+    conn: Connection, jobs: Sequence[Sequence[Statement]], lock_key: int | None,
+    notify: tuple[str, str] | None, *, savepoints: bool,
+) -> list[list[list[Row]] | StorageError]:
+    outcomes: list[list[list[Row]] | StorageError] = []
+    async with conn.transaction():
+        if lock_key is not None:
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key)
+        for job in jobs:
+            if not savepoints:
+                try:
+                    outcomes.append([await conn.fetch(sql, *args) for sql, args in job])
+                except (PgError, ParameterError) as exc:
+                    # a lone job's failure is its answer; in a batch, the others must not be lost
+                    if len(jobs) == 1:
+                        raise
+                    raise _BatchFailedError from exc
+                continue
+            try:
+                async with conn.transaction():
+                    rows = [await conn.fetch(sql, *args) for sql, args in job]
+            except (PgError, ParameterError) as exc:
+                outcomes.append(from_pg(exc))
+            else:
+                outcomes.append(rows)
+        if notify is not None:  # delivered to listeners only if the transaction commits
+            await conn.execute("SELECT pg_notify($1, $2)", *notify)
+    return outcomes
 
 
 @asynccontextmanager
 async def open_storage(
     dsn: str, *, min_size: int = 2, max_size: int = 10, timeout_s: float = 10.0
 ) -> AsyncIterator[Database]:
-    """Start the asyncpg thread, its pool and the watchdog; close them on exit.
+    """Open the pool and start the watchdog; close them on exit.
 
     ``timeout_s`` bounds every call (see Database).
     """
-    bridge = AsyncioThread()
-    bridge.start()
+    pool = Pool(conninfo(dsn, **_SETTINGS), min_size=min_size, max_size=max_size, connect_timeout_s=timeout_s)
     try:
         try:
-            with trio.fail_after(timeout_s * 2):
-                pool = await bridge.run(_create_pool(dsn, min_size, max_size, timeout_s))
-        except (asyncpg.PostgresError, OSError, TimeoutError, trio.TooSlowError) as exc:
+            await pool.open()
+        except ConnectionLostError as exc:
             raise StorageUnavailableError(f"cannot connect to PostgreSQL: {exc}") from exc
-        try:
-            async with trio.open_nursery() as nursery:
-                db = Database(bridge, pool, dsn, timeout_s)
-                nursery.start_soon(db.watch)
-                yield db
-                nursery.cancel_scope.cancel()
-        finally:
-            with trio.CancelScope(shield=True):
-                with trio.move_on_after(5) as scope:
-                    await bridge.run(pool.close())
-                if scope.cancelled_caught:
-                    bridge.call_soon(pool.terminate)
+        async with trio.open_nursery() as nursery:
+            pool.nursery = nursery
+            db = Database(pool, dsn, timeout_s)
+            nursery.start_soon(db.watch)
+            yield db
+            nursery.cancel_scope.cancel()
     finally:
-        with trio.CancelScope(shield=True):
-            await bridge.stop()
+        pool.close()

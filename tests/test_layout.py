@@ -77,7 +77,6 @@ def test_imports_respect_the_layers(folder: str, import_name: str, path: Path) -
     assert not names & higher, f"{relative} imports a higher layer: {sorted(names & higher)}"
     if import_name == "twenty_http":
         assert "twenty_storage" not in names, f"{relative} imports twenty_storage: go through twenty_actors"
-    if relative != "storage/pg.py":
-        assert not names & {"asyncio", "uvloop"}, f"{relative}: asyncio lives only in storage/pg.py"
-    if import_name != "twenty_storage":
-        assert "asyncpg" not in names, f"{relative}: only storage/ talks to asyncpg"
+    assert not names & {"asyncio", "uvloop", "asyncpg"}, f"{relative}: the project runs on Trio alone"
+    if relative != "storage/driver.py":
+        assert "psycopg" not in names, f"{relative}: only storage/driver.py talks to libpq"

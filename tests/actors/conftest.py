@@ -42,7 +42,7 @@ async def new_workspace(db: Database) -> AsyncIterator[Callable[[], Awaitable[uu
 def patient_autojump_clock() -> trio.testing.MockClock:
     """Virtual time that jumps ahead only after 0.25 s of real time with every task blocked.
 
-    Database calls wait on the asyncpg thread, which Trio cannot see; with the plain
+    Database calls wait on PostgreSQL's socket, which Trio's clock cannot see; with the plain
     ``autojump_clock`` every such wait would look like idleness and jump the clock.
     """
     return trio.testing.MockClock(autojump_threshold=0.25)
