@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from .pg import Database, Statement
-from .sql import ident
+from .sql import ident, name, sql, value
 
 
 def workspace_schema_name(workspace_id: uuid.UUID) -> str:
@@ -196,3 +196,25 @@ async def notify(db: Database, channel: str, payload: str) -> None:
 async def ping(db: Database) -> int:
     """1, when the database answers."""
     return await db.fetchval("SELECT 1")
+
+
+async def workspace_profile(db: Database, workspace_id: uuid.UUID) -> Any:
+    """The live workspace's name, metadata version, creation time and number of live users; None if gone."""
+    return await db.fetchrow(
+        "SELECT w.id, w.name, w.metadata_version, w.created_at, (SELECT count(*) FROM core.\"user\" u "
+        "WHERE u.workspace_id = w.id AND u.deleted_at IS NULL) AS members "
+        "FROM core.workspace w WHERE w.id = $1 AND w.deleted_at IS NULL",
+        workspace_id,
+    )
+
+
+async def user_profile(db: Database, workspace_id: uuid.UUID, schema: str, user_id: uuid.UUID) -> Any:
+    """A live user of the workspace, with its workspaceMember row's id and name when it has one; or None."""
+    text, params = sql(
+        'SELECT u.id, u.email, u.created_at, m.id AS member_id, m."nameFirstName" AS first_name, '
+        'm."nameLastName" AS last_name, m."userEmail" AS member_email FROM core."user" u '
+        "LEFT JOIN LATERAL (SELECT * FROM ", name(schema, "workspaceMember"), ' m WHERE m."userId" = u.id '
+        'AND m."deletedAt" IS NULL ORDER BY m."createdAt", m.id LIMIT 1) m ON true '
+        "WHERE u.id = ", value(user_id), " AND u.workspace_id = ", value(workspace_id),
+        " AND u.deleted_at IS NULL").compile()
+    return await db.fetchrow(text, *params)

@@ -148,6 +148,18 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             """CREATE INDEX webhook_delivery_record ON core.webhook_delivery (webhook_id, record_id, event_seq)""",
         ],
     ),
+    (
+        4,
+        "several operations per webhook, kept as given and as object.action patterns",
+        [
+            """ALTER TABLE core.webhook ADD COLUMN operations text[] NOT NULL DEFAULT '{}',
+                                        ADD COLUMN patterns text[] NOT NULL DEFAULT '{}'""",
+            """UPDATE core.webhook SET operations = ARRAY[operation],
+                                      patterns = ARRAY[object_pattern || '.' || action_pattern]""",
+            """ALTER TABLE core.webhook DROP COLUMN operation, DROP COLUMN object_pattern,
+                                        DROP COLUMN action_pattern""",
+        ],
+    ),
 ]
 
 

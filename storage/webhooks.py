@@ -9,19 +9,23 @@ from .ddl import EVENT_TABLE
 from .pg import Database
 from .sql import join, name, raw, sql, value
 
-_COLUMNS = "id, target_url, operation, description, created_at, updated_at"
+_COLUMNS = "id, target_url, operations, description, created_at, updated_at"
 _DELIVERY_COLUMNS = ("id, webhook_id, event_id, event, record_id, status, attempts, last_error, last_status_code, "
                      "next_attempt_at, created_at, updated_at")
 
 
-async def create_webhook(db: Database, schema: str, workspace_id: uuid.UUID, webhook_id: uuid.UUID, target_url: str,
-                         operation: str, object_pattern: str, action_pattern: str, description: str | None,
+async def create_webhook(db: Database, schema: str, workspace_id: uuid.UUID, webhook_id: uuid.UUID,
+                         target_url: str, operations: list[str], patterns: list[str], description: str | None,
                          secret: str) -> Any:
-    """A webhook that receives events committed from now on."""
-    values = join(value(v) for v in (webhook_id, workspace_id, target_url, operation, object_pattern,
-                                     action_pattern, description, secret))
-    text, params = sql("INSERT INTO core.webhook (id, workspace_id, target_url, operation, object_pattern, "
-                       "action_pattern, description, secret, dispatched_seq) VALUES (", values,
+    """A webhook that receives events committed from now on.
+
+    ``operations`` are kept as given; ``patterns`` (``object.action``, ``*`` for any) decide which events
+    it receives.
+    """
+    values = join([value(webhook_id), value(workspace_id), value(target_url), value(operations, "text[]"),
+                   value(patterns, "text[]"), value(description), value(secret)])
+    text, params = sql("INSERT INTO core.webhook (id, workspace_id, target_url, operations, patterns, "
+                       "description, secret, dispatched_seq) VALUES (", values,
                        ", (SELECT coalesce(max(seq), 0) FROM ", name(schema, EVENT_TABLE), ")) RETURNING ",
                        _COLUMNS).compile()
     return await db.fetchrow(text, *params)
@@ -40,9 +44,10 @@ async def count_webhooks(db: Database, workspace_id: uuid.UUID) -> int:
 
 
 async def update_webhook(db: Database, workspace_id: uuid.UUID, webhook_id: uuid.UUID, changes: dict[str, Any]) -> Any:
-    """Change target, operation (with its patterns), description or secret; None when not found."""
-    allowed = ("target_url", "operation", "object_pattern", "action_pattern", "description", "secret")
-    sets = [sql(name(c), " = ", value(changes[c])) for c in allowed if c in changes]
+    """Change target, operations (with their patterns), description or secret; None when not found."""
+    casts = {"operations": "text[]", "patterns": "text[]"}
+    allowed = ("target_url", "operations", "patterns", "description", "secret")
+    sets = [sql(name(c), " = ", value(changes[c], casts.get(c))) for c in allowed if c in changes]
     text, params = sql("UPDATE core.webhook SET ", join([*sets, raw("updated_at = now()")]), " WHERE id = ",
                        value(webhook_id), " AND workspace_id = ", value(workspace_id), " RETURNING ",
                        _COLUMNS).compile()
@@ -59,23 +64,38 @@ async def delete_webhook(db: Database, workspace_id: uuid.UUID, webhook_id: uuid
 async def dispatch(db: Database, schema: str, workspace_id: uuid.UUID, limit: int = 1000) -> tuple[int, int]:
     """Turn new events into deliveries for every matching webhook; (deliveries made, events read).
 
-    The webhooks' cursors move in the same statement, and (webhook, event) is unique, so each
-    event is delivered once per webhook even if two processes dispatch at the same time.
+    An event ``company.created`` matches a webhook with one of the patterns ``company.created``,
+    ``*.created``, ``company.*`` or ``*.*``. The payload has API.md's keys (event, workspaceId,
+    objectName, recordId, data, timestamp) with eventId, and Twenty's beside them (eventName, record,
+    objectMetadata, webhookId, eventDate, targetUrl; updatedFields for updates). The webhooks' cursors
+    move in the same statement, and (webhook, event) is unique, so each event is delivered once per
+    webhook even if two processes dispatch at the same time.
     """
     text, _ = sql("""WITH hooks AS (SELECT * FROM core.webhook WHERE workspace_id = $1 ORDER BY id FOR UPDATE),
-            ev AS (SELECT e.* FROM """, name(schema, EVENT_TABLE), """ e
+            ev AS (SELECT e.*,
+                          to_char(e."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+                   FROM """, name(schema, EVENT_TABLE), """ e
                    WHERE e.seq > (SELECT min(dispatched_seq) FROM hooks) ORDER BY e.seq LIMIT $2),
             made AS (
                 INSERT INTO core.webhook_delivery (id, webhook_id, workspace_id, event_seq, event_id, event,
                                                    record_id, payload)
                 SELECT gen_random_uuid(), h.id, $1, e.seq, $1::text || ':' || e.seq, e.event, e."recordId",
                        jsonb_build_object('event', e.event, 'workspaceId', $1::text, 'objectName', e."objectName",
-                           'recordId', e."recordId", 'data', e.data,
-                           'timestamp', to_char(e."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                           'eventId', $1::text || ':' || e.seq)
+                           'recordId', e."recordId", 'data', e.data, 'timestamp', e.at,
+                           'eventId', $1::text || ':' || e.seq,
+                           'eventName', e.event, 'record', coalesce(e.data, e.before, '{}'::jsonb),
+                           'objectMetadata', jsonb_build_object(
+                               'id', (SELECT o.id FROM core.object_metadata o
+                                      WHERE o.workspace_id = $1 AND o.name_singular = e."objectName"),
+                               'nameSingular', e."objectName"),
+                           'webhookId', h.id, 'eventDate', e.at, 'targetUrl', h.target_url)
+                       || CASE WHEN e.before IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('updatedFields',
+                              (SELECT coalesce(jsonb_agg(k ORDER BY k), '[]'::jsonb)
+                               FROM jsonb_object_keys(e.data) k
+                               WHERE k <> 'updatedAt' AND e.data -> k IS DISTINCT FROM e.before -> k)) END
                 FROM ev e JOIN hooks h ON e.seq > h.dispatched_seq
-                     AND (h.object_pattern = '*' OR h.object_pattern = e."objectName")
-                     AND (h.action_pattern = '*' OR h.action_pattern = split_part(e.event, '.', 2))
+                     AND h.patterns && ARRAY[e.event, '*.' || split_part(e.event, '.', 2),
+                                             e."objectName" || '.*', '*.*']
                 ON CONFLICT (webhook_id, event_seq) DO NOTHING
                 RETURNING 1),
             moved AS (

@@ -73,9 +73,13 @@ async def test_api_md_webhook_and_signed_payloads(server: Server, client: httpx.
     created_events = [p for _, p in payloads if p["event"] == "company.created"]
     assert len(created_events) == 2
     event = created_events[0]
-    assert set(event) == {"event", "workspaceId", "objectName", "recordId", "data", "timestamp", "eventId"}
+    # API.md's keys (and eventId), with Twenty's beside them
+    assert set(event) == {"event", "workspaceId", "objectName", "recordId", "data", "timestamp", "eventId",
+                          "eventName", "record", "objectMetadata", "webhookId", "eventDate", "targetUrl"}
     assert event["workspaceId"] == account.workspace_id and event["recordId"] == company_id
     assert event["data"]["name"] == "Hooked" and event["timestamp"].endswith("Z")
+    assert event["event"] == event["eventName"] == "company.created"
+    assert event["objectName"] == "company"
     assert created_events[0]["eventId"] == created_events[1]["eventId"]
     updates = [(h, b) for h, b in receiver.requests if json.loads(b)["event"] == "company.updated"]
     assert len(updates) == 1 and verify("s3cret-value", *updates[0])

@@ -1,4 +1,4 @@
-"""The metadata API at /metadata: API keys (objects, fields, relations and webhooks join it)."""
+"""The metadata API at /metadata: its schema and API keys (objects, fields, relations, webhooks join it)."""
 
 from __future__ import annotations
 
@@ -6,241 +6,65 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from graphql import GraphQLSchema, build_schema
+import msgspec
+from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, build_schema
 
 from ..auth import Auth, Principal
-from ..errors import ValidationError
+from ..errors import NotFoundError, TwentyError, ValidationError
 from ..registry import Registry
 from ..workspace.messages import CreateApiKey, ListApiKeys, RevokeApiKey
 from ..workspace.state import ApiKey
-from .scalars import DateTimeScalar, JSONScalar
-
-SDL = '''
-scalar DateTime
-scalar JSON
-
-type ApiKey {
-  id: ID!
-  name: String!
-  "The token, returned once: by createOneApiKey."
-  token: String
-  expiresAt: DateTime
-  revokedAt: DateTime
-  createdAt: DateTime!
-  updatedAt: DateTime!
-}
-
-input CreateApiKeyInput {
-  name: String!
-  expiresAt: DateTime
-}
-
-type PageInfo {
-  hasNextPage: Boolean!
-  hasPreviousPage: Boolean!
-  startCursor: String
-  endCursor: String
-}
-
-enum FieldMetadataType {
-  TEXT NUMBER BOOLEAN DATE_TIME DATE EMAIL PHONE URL CURRENCY FULL_NAME SELECT MULTI_SELECT RELATION RATING
-  JSON UUID POSITION
-}
-
-enum RelationType { ONE_TO_MANY MANY_TO_ONE ONE_TO_ONE MANY_TO_MANY }
-
-type Field {
-  id: ID!
-  objectMetadataId: ID!
-  name: String!
-  label: String!
-  type: FieldMetadataType!
-  description: String
-  icon: String
-  isCustom: Boolean!
-  isActive: Boolean!
-  isSystem: Boolean!
-  isNullable: Boolean!
-  defaultValue: JSON
-  options: JSON
-  relationType: RelationType
-  targetObjectMetadataId: ID
-  targetFieldMetadataName: String
-  createdAt: DateTime!
-  updatedAt: DateTime!
-}
-
-type FieldEdge { node: Field! cursor: String! }
-type FieldConnection { edges: [FieldEdge!]! pageInfo: PageInfo! totalCount: Int! }
-
-type Object {
-  id: ID!
-  nameSingular: String!
-  namePlural: String!
-  labelSingular: String!
-  labelPlural: String!
-  description: String
-  icon: String
-  isActive: Boolean!
-  isCustom: Boolean!
-  isSystem: Boolean!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-  fields: FieldConnection!
-}
-
-type ObjectEdge { node: Object! cursor: String! }
-type ObjectConnection { edges: [ObjectEdge!]! pageInfo: PageInfo! totalCount: Int! }
-
-type Relation {
-  id: ID!
-  relationType: RelationType!
-  fromObjectMetadataId: ID!
-  toObjectMetadataId: ID!
-  fromFieldMetadataId: ID!
-  toFieldMetadataId: ID!
-}
-
-input CreateObjectInput {
-  nameSingular: String!
-  namePlural: String!
-  labelSingular: String!
-  labelPlural: String!
-  description: String
-  icon: String
-}
-
-input UpdateObjectInput {
-  nameSingular: String
-  namePlural: String
-  labelSingular: String
-  labelPlural: String
-  description: String
-  icon: String
-  isActive: Boolean
-}
-
-input RelationCreationPayload {
-  type: RelationType!
-  targetObjectMetadataId: ID!
-  targetFieldLabel: String
-  targetFieldName: String
-}
-
-input CreateFieldInput {
-  objectMetadataId: ID!
-  name: String!
-  label: String!
-  type: FieldMetadataType!
-  description: String
-  icon: String
-  isNullable: Boolean
-  defaultValue: JSON
-  options: JSON
-  relationCreationPayload: RelationCreationPayload
-}
-
-input UpdateFieldInput {
-  name: String
-  label: String
-  description: String
-  icon: String
-  isActive: Boolean
-  isNullable: Boolean
-  defaultValue: JSON
-  options: JSON
-}
-
-input CreateRelationInput {
-  relationType: RelationType!
-  fromObjectMetadataId: ID!
-  toObjectMetadataId: ID!
-  fromFieldMetadataName: String!
-  toFieldMetadataName: String!
-  fromFieldMetadataLabel: String
-  toFieldMetadataLabel: String
-}
-
-type Webhook {
-  id: ID!
-  targetUrl: String!
-  operation: String!
-  description: String
-  "The signing secret, returned once: by createOneWebhook."
-  secret: String
-  createdAt: DateTime!
-  updatedAt: DateTime!
-}
-
-type WebhookDelivery {
-  id: ID!
-  webhookId: ID!
-  eventId: String!
-  event: String!
-  recordId: ID
-  "pending, sending, succeeded or failed"
-  status: String!
-  attempts: Int!
-  lastError: String
-  lastStatusCode: Int
-  nextAttemptAt: DateTime
-  createdAt: DateTime!
-  updatedAt: DateTime!
-}
-
-input CreateWebhookInput {
-  targetUrl: String!
-  operation: String!
-  description: String
-  secret: String
-}
-
-input UpdateWebhookInput {
-  targetUrl: String
-  operation: String
-  description: String
-  secret: String
-}
-
-type Query {
-  webhooks: [Webhook!]!
-  webhook(id: ID!): Webhook
-  webhookDeliveries(webhookId: ID!): [WebhookDelivery!]!
-  apiKeys: [ApiKey!]!
-  apiKey(id: ID!): ApiKey
-  objects: ObjectConnection!
-  object(id: ID!): Object
-  fields: FieldConnection!
-  field(id: ID!): Field
-}
-
-type Mutation {
-  createOneWebhook(data: CreateWebhookInput!): Webhook!
-  updateOneWebhook(id: ID!, data: UpdateWebhookInput!): Webhook!
-  deleteOneWebhook(id: ID!): Webhook!
-  retryOneWebhookDelivery(id: ID!): WebhookDelivery!
-  createOneApiKey(data: CreateApiKeyInput!): ApiKey!
-  revokeOneApiKey(id: ID!): ApiKey!
-  createOneObject(data: CreateObjectInput!): Object!
-  updateOneObject(id: ID!, data: UpdateObjectInput!): Object!
-  deleteOneObject(id: ID!): Object!
-  createOneField(data: CreateFieldInput!): Field!
-  updateOneField(id: ID!, data: UpdateFieldInput!): Field!
-  deleteOneField(id: ID!): Field!
-  createOneRelation(data: CreateRelationInput!): Relation!
-}
-'''
+from .metadata_paging import connection
+from .metadata_sdl import SDL
+from .response import as_graphql_error
+from .scalars import DateTimeScalar, JSONScalar, UUIDScalar, parse_datetime
 
 
 def build_metadata_schema() -> GraphQLSchema:
-    """The metadata schema, with our scalars' behaviour attached."""
+    """The metadata schema, with our scalars' behaviour and the paged fields of an object attached."""
     schema = build_schema(SDL)
-    for scalar in (DateTimeScalar, JSONScalar):
+    for scalar in (DateTimeScalar, JSONScalar, UUIDScalar):
         target = schema.type_map[scalar.name]
         target.serialize = scalar.serialize  # type: ignore[attr-defined]
         target.parse_value = scalar.parse_value  # type: ignore[attr-defined]
         target.parse_literal = scalar.parse_literal  # type: ignore[attr-defined]
+    object_type = schema.type_map["Object"]
+    assert isinstance(object_type, GraphQLObjectType)
+    object_type.fields["fields"].resolve = _object_fields
     return schema
+
+
+def _object_fields(source: dict[str, Any], _info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    """``Object.fields(paging:, filter:)``: the object's fields connection (all of them without arguments)."""
+    every: dict[str, Any] = source["fields"]
+    if args.get("paging") is None and args.get("filter") is None:
+        return every
+    try:
+        return connection([edge["node"] for edge in every["edges"]], args.get("paging"), args.get("filter"))
+    except TwentyError as exc:
+        raise as_graphql_error(exc) from None
+
+
+def one_of(args: dict[str, Any], ours: tuple[str, ...], twenty: str, field: str) -> dict[str, Any] | None:
+    """Twenty's ``input`` when it is given (and none of our arguments ``ours`` is), else None.
+
+    Raises:
+        ValidationError: both shapes are given, or neither is.
+    """
+    given = [name for name in ours if args.get(name) is not None]
+    wrapped = args.get(twenty)
+    if wrapped is not None and given:
+        message = f"give {' and '.join(ours)} or {twenty}, not both"
+        raise ValidationError(f"{field}: {message}", details=[{"field": twenty, "message": message}])
+    if wrapped is not None:
+        result: dict[str, Any] = wrapped
+        return result
+    missing = [name for name in ours if args.get(name) is None]
+    if missing:
+        message = f"{' and '.join(ours)} (or {twenty}) are required" if len(ours) > 1 else \
+            f"{ours[0]} (or {twenty}) is required"
+        raise ValidationError(f"{field}: {message}", details=[{"field": missing[0], "message": message}])
+    return None
 
 
 def _key_out(key: ApiKey, token: str | None = None) -> dict[str, Any]:
@@ -260,16 +84,20 @@ def api_key_handlers(registry: Registry, auth: Auth, principal: Principal) -> di
     """Root-field handlers for API keys, bound to one caller."""
     wid = principal.workspace_id
 
+    async def find(key_id: uuid.UUID) -> ApiKey | None:
+        keys: list[ApiKey] = await registry.call(wid, ListApiKeys())
+        return next((k for k in keys if k.id == key_id), None)
+
     async def api_keys(_args: dict[str, Any]) -> list[dict[str, Any]]:
         return [_key_out(k) for k in await registry.call(wid, ListApiKeys())]
 
     async def api_key(args: dict[str, Any]) -> dict[str, Any] | None:
-        key_id = _parse_id(args["id"])
-        keys: list[ApiKey] = await registry.call(wid, ListApiKeys())
-        return next((_key_out(k) for k in keys if k.id == key_id), None)
+        wrapped = one_of(args, ("id",), "input", "apiKey")
+        key = await find(_parse_id(wrapped["id"] if wrapped else args["id"]))
+        return _key_out(key) if key else None
 
     async def create(args: dict[str, Any]) -> dict[str, Any]:
-        data = args["data"]
+        data = args["data"] if "data" in args else args["input"]
         name = data["name"].strip()
         if not name or len(name) > 200:
             raise ValidationError("name must be 1 to 200 characters",
@@ -279,8 +107,26 @@ def api_key_handlers(registry: Registry, auth: Auth, principal: Principal) -> di
         key: ApiKey = await registry.call(wid, CreateApiKey(name=name, expires_at=expires_at))
         return _key_out(key, auth.api_key_token(wid, key))
 
+    async def generate_token(args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            expires_at = parse_datetime(args["expiresAt"])
+        except GraphQLError:
+            message = "must be an ISO 8601 date and time"
+            raise ValidationError(f"expiresAt: {message}",
+                                  details=[{"field": "expiresAt", "message": message}]) from None
+        key = await find(_parse_id(args["apiKeyId"], "apiKeyId"))
+        if key is None:
+            raise NotFoundError("API key not found")
+        if key.revoked_at is not None:
+            message = "the API key is revoked"
+            raise ValidationError(message, details=[{"field": "apiKeyId", "message": message}])
+        # the token names the key; the key row still decides whether it is honoured (revoked, expired)
+        return {"token": auth.api_key_token(wid, msgspec.structs.replace(key, expires_at=expires_at))}
+
     async def revoke(args: dict[str, Any]) -> dict[str, Any]:
-        key: ApiKey = await registry.call(wid, RevokeApiKey(key_id=_parse_id(args["id"])))
+        key_id = args["input"]["id"] if "input" in args else args["id"]
+        key: ApiKey = await registry.call(wid, RevokeApiKey(key_id=_parse_id(key_id)))
         return _key_out(key)
 
-    return {"apiKeys": api_keys, "apiKey": api_key, "createOneApiKey": create, "revokeOneApiKey": revoke}
+    return {"apiKeys": api_keys, "apiKey": api_key, "createOneApiKey": create, "createApiKey": create,
+            "generateApiKeyToken": generate_token, "revokeOneApiKey": revoke, "revokeApiKey": revoke}

@@ -9,6 +9,7 @@ from .endpoint import RejectedRequest, prepare, result_body
 from .metadata_api import api_key_handlers
 from .metadata_objects import object_handlers
 from .metadata_webhooks import webhook_handlers
+from .metadata_workspace import workspace_handlers
 from .prefetch import execute_with_handlers
 
 if TYPE_CHECKING:
@@ -25,7 +26,8 @@ async def run_metadata_request(services: Services, principal: Principal, body: b
     handlers = {**api_key_handlers(services.registry, services.auth, principal),
                 **object_handlers(services.registry, principal),
                 **webhook_handlers(services.registry, principal,
-                                   allow_private=services.settings.webhook_allow_private)}
+                                   allow_private=services.settings.webhook_allow_private),
+                **workspace_handlers(services.registry, principal)}
     result = await execute_with_handlers(cache.schema, document, op, request.operation_name, request.variables,
                                          handlers)
     return 200, result_body(result)

@@ -14,15 +14,10 @@ from ..errors import NotFoundError, ValidationError
 from ..metadata import changes
 from ..registry import Registry
 from ..workspace.messages import RunMetadataChange, RunRead
+from .metadata_api import _parse_id, one_of
+from .metadata_paging import connection
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _connection(nodes: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"edges": [{"node": n, "cursor": n["id"]} for n in nodes], "totalCount": len(nodes),
-            "pageInfo": {"hasNextPage": False, "hasPreviousPage": False,
-                         "startCursor": nodes[0]["id"] if nodes else None,
-                         "endCursor": nodes[-1]["id"] if nodes else None}}
 
 
 def field_out(obj: Object, field: Field, times: dict[uuid.UUID, tuple[Any, Any]]) -> dict[str, Any]:
@@ -55,8 +50,22 @@ def object_out(metadata: Metadata, obj: Object, times: dict[uuid.UUID, tuple[Any
         "id": str(obj.id), "nameSingular": obj.name_singular, "namePlural": obj.name_plural,
         "labelSingular": obj.label_singular, "labelPlural": obj.label_plural, "description": obj.description,
         "icon": obj.icon, "isActive": obj.is_active, "isCustom": obj.is_custom, "isSystem": obj.is_system,
-        "createdAt": created, "updatedAt": updated, "fields": _connection(fields),
+        "createdAt": created, "updatedAt": updated, "fields": connection(fields),
     }
+
+
+def _id_of(args: dict[str, Any], field: str) -> uuid.UUID:
+    """The id of ``(id:)`` (API.md) or ``(input: {id})`` (Twenty); ValidationError when not a UUID."""
+    wrapped = one_of(args, ("id",), "input", field)
+    return _parse_id(wrapped["id"] if wrapped else args["id"])
+
+
+def _id_and_changes(args: dict[str, Any], field: str) -> tuple[uuid.UUID, dict[str, Any]]:
+    """The id and changes of ``(id:, data:)`` (API.md) or ``(input: {id, update})`` (Twenty)."""
+    wrapped = one_of(args, ("id", "data"), "input", field)
+    if wrapped:
+        return _parse_id(wrapped["id"]), wrapped["update"]
+    return _parse_id(args["id"]), args["data"]
 
 
 def object_handlers(registry: Registry, principal: Principal) -> dict[str, Any]:
@@ -76,9 +85,10 @@ def object_handlers(registry: Registry, principal: Principal) -> dict[str, Any]:
         await registry.call(wid, RunMetadataChange(statements=statements))
         return await current()
 
-    async def objects(_args: dict[str, Any]) -> dict[str, Any]:
+    async def objects(args: dict[str, Any]) -> dict[str, Any]:
         md, t = await current(), await times()
-        return _connection([object_out(md, o, t) for o in md.objects.values()])
+        return connection([object_out(md, o, t) for o in md.objects.values()], args.get("paging"),
+                          args.get("filter"))
 
     async def one_object(args: dict[str, Any]) -> dict[str, Any] | None:
         md = await current()
@@ -88,9 +98,10 @@ def object_handlers(registry: Registry, principal: Principal) -> dict[str, Any]:
             return None
         return object_out(md, obj, await times())
 
-    async def fields(_args: dict[str, Any]) -> dict[str, Any]:
+    async def fields(args: dict[str, Any]) -> dict[str, Any]:
         md, t = await current(), await times()
-        return _connection([field_out(o, f, t) for o in md.objects.values() for f in o.fields.values()])
+        return connection([field_out(o, f, t) for o in md.objects.values() for f in o.fields.values()],
+                          args.get("paging"), args.get("filter"))
 
     async def one_field(args: dict[str, Any]) -> dict[str, Any] | None:
         md = await current()
@@ -101,32 +112,38 @@ def object_handlers(registry: Registry, principal: Principal) -> dict[str, Any]:
         return field_out(obj, field, await times())
 
     async def create_object(args: dict[str, Any]) -> dict[str, Any]:
-        statements, obj = changes.create_object(await current(), args["data"])
+        wrapped = one_of(args, ("data",), "input", "createOneObject")
+        data = wrapped["object"] if wrapped else args["data"]
+        statements, obj = changes.create_object(await current(), data)
         md = await apply(statements)
         return object_out(md, md.objects[obj.name_singular], await times())
 
     async def update_object(args: dict[str, Any]) -> dict[str, Any]:
-        md = await apply(changes.update_object(await current(), args["id"], args["data"]))
-        return object_out(md, changes.find_object(md, args["id"]), await times())
+        object_id, data = _id_and_changes(args, "updateOneObject")
+        md = await apply(changes.update_object(await current(), object_id, data))
+        return object_out(md, changes.find_object(md, object_id), await times())
 
     async def delete_object(args: dict[str, Any]) -> dict[str, Any]:
         md = await current()
-        statements, obj = changes.delete_object(md, args["id"])
+        statements, obj = changes.delete_object(md, _id_of(args, "deleteOneObject"))
         out = object_out(md, obj, await times())
         await apply(statements)
         return out
 
     async def create_field(args: dict[str, Any]) -> dict[str, Any]:
-        statements, field = changes.create_field(await current(), args["data"])
+        wrapped = one_of(args, ("data",), "input", "createOneField")
+        data = wrapped["field"] if wrapped else args["data"]
+        statements, field = changes.create_field(await current(), data)
         md = await apply(statements)
         obj, new = changes.find_field(md, field.id)
         return field_out(obj, new, await times())
 
     async def update_field(args: dict[str, Any]) -> dict[str, Any]:
+        field_id, data = _id_and_changes(args, "updateOneField")
         md = await current()
-        statements, removed = changes.update_field(md, args["id"], args["data"])
+        statements, removed = changes.update_field(md, field_id, data)
         if removed:
-            obj, field = changes.find_field(md, args["id"])
+            obj, field = changes.find_field(md, field_id)
             sql, params = ddl.column_uses_values(md.schema_name, obj, field, list(removed))
             in_use = await registry.call(wid, RunRead(sql=sql, params=params))
             if in_use == b"true":
@@ -134,12 +151,12 @@ def object_handlers(registry: Registry, principal: Principal) -> dict[str, Any]:
                     f"Options {', '.join(removed)} are still used by records; change those records first",
                     details=[{"field": "options", "message": "option in use"}])
         md = await apply(statements)
-        obj, field = changes.find_field(md, args["id"])
+        obj, field = changes.find_field(md, field_id)
         return field_out(obj, field, await times())
 
     async def delete_field(args: dict[str, Any]) -> dict[str, Any]:
         md = await current()
-        statements, field = changes.delete_field(md, args["id"])
+        statements, field = changes.delete_field(md, _id_of(args, "deleteOneField"))
         obj, _ = changes.find_field(md, field.id)
         out = field_out(obj, field, await times())
         await apply(statements)
@@ -158,6 +175,7 @@ def object_handlers(registry: Registry, principal: Principal) -> dict[str, Any]:
                 "fromFieldMetadataId": str(new_from.id), "toFieldMetadataId": str(to_field.id)}
 
     return {"objects": objects, "object": one_object, "fields": fields, "field": one_field,
-            "createOneObject": create_object, "updateOneObject": update_object, "deleteOneObject": delete_object,
-            "createOneField": create_field, "updateOneField": update_field, "deleteOneField": delete_field,
+            "createOneObject": create_object, "updateOneObject": update_object,
+            "deleteOneObject": delete_object, "createOneField": create_field, "updateOneField": update_field,
+            "deleteOneField": delete_field,
             "createOneRelation": create_relation}

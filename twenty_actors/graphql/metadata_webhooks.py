@@ -1,4 +1,4 @@
-"""Metadata API handlers for webhooks and their deliveries."""
+"""Metadata API handlers for webhooks and deliveries: API.md's ``*OneWebhook`` and Twenty's ``*Webhook``."""
 
 from __future__ import annotations
 
@@ -7,19 +7,23 @@ import uuid
 from typing import Any
 
 from twenty_storage import accounts, webhooks
+from twenty_storage.errors import UniqueViolationError
 
 from ..auth import Principal
-from ..errors import NotFoundError, ValidationError
+from ..errors import ConflictError, NotFoundError, ValidationError
 from ..registry import Registry
-from ..webhooks.operations import parse_operation
+from ..webhooks.operations import parse_operations
 from ..webhooks.ssrf import check_target
-from .metadata_api import _parse_id
+from .metadata_api import _parse_id, one_of
+
+_CHANGES = ("targetUrl", "operation", "operations", "description", "secret")
 
 
 def _webhook_out(row: Any, secret: str | None = None) -> dict[str, Any]:
-    return {"id": str(row["id"]), "targetUrl": row["target_url"], "operation": row["operation"],
-            "description": row["description"], "secret": secret, "createdAt": row["created_at"],
-            "updatedAt": row["updated_at"]}
+    operations = list(row["operations"])
+    return {"id": str(row["id"]), "targetUrl": row["target_url"], "operation": ",".join(operations),
+            "operations": operations, "description": row["description"], "secret": secret,
+            "createdAt": row["created_at"], "updatedAt": row["updated_at"]}
 
 
 def _delivery_out(row: Any) -> dict[str, Any]:
@@ -44,6 +48,29 @@ def _check_description(description: Any) -> str | None:
     return description
 
 
+def _refuse(field: str, message: str) -> ValidationError:
+    return ValidationError(f"{field}: {message}", details=[{"field": field, "message": message}])
+
+
+def _update_of(args: dict[str, Any]) -> tuple[uuid.UUID, dict[str, Any]]:
+    """The id and changes of ``updateOneWebhook(id:, data:)`` or ``updateWebhook(input:)``."""
+    if "input" not in args:  # updateOneWebhook: the id is an argument, the data holds changes only
+        data = args["data"]
+        for key in ("id", "update"):
+            if data.get(key) is not None:
+                raise _refuse(f"data.{key}", "updateOneWebhook takes the id as argument, the changes in data")
+        return _parse_id(args["id"]), data
+    wrapped = args["input"]
+    if wrapped.get("id") is None:
+        raise _refuse("input.id", "the id of the webhook to update is required")
+    flat = [key for key in _CHANGES if wrapped.get(key) is not None]
+    if wrapped.get("update") is not None:
+        if flat:
+            raise _refuse(f"input.{flat[0]}", "give the changes in update or beside the id, not both")
+        return _parse_id(wrapped["id"]), wrapped["update"]
+    return _parse_id(wrapped["id"]), wrapped
+
+
 def webhook_handlers(registry: Registry, principal: Principal, *, allow_private: bool) -> dict[str, Any]:
     """Root-field handlers for webhooks, bound to one caller."""
     wid = principal.workspace_id
@@ -57,42 +84,52 @@ def webhook_handlers(registry: Registry, principal: Principal, *, allow_private:
         return [_webhook_out(r) for r in await webhooks.list_webhooks(db, wid)]
 
     async def one(args: dict[str, Any]) -> dict[str, Any] | None:
-        webhook_id = _parse_id(args["id"])
-        return next((_webhook_out(r) for r in await webhooks.list_webhooks(db, wid) if r["id"] == webhook_id), None)
+        wrapped = one_of(args, ("id",), "input", "webhook")
+        webhook_id = _parse_id(wrapped["id"] if wrapped else args["id"])
+        rows = await webhooks.list_webhooks(db, wid)
+        return next((_webhook_out(r) for r in rows if r["id"] == webhook_id), None)
 
     async def create(args: dict[str, Any]) -> dict[str, Any]:
-        data = args["data"]
+        data = args["data"] if "data" in args else args["input"]
+        operations = parse_operations(data, required=True)
+        assert operations is not None
         await check_target(data["targetUrl"], allow_private=allow_private, must_resolve=False)
-        object_pattern, action_pattern = parse_operation(data["operation"])
         secret = data.get("secret")
         secret = secrets.token_hex(32) if secret is None else _check_secret(secret)
+        description = _check_description(data.get("description"))
         handle = await registry.handle(wid)
         assert handle.state is not None
-        row = await webhooks.create_webhook(db, handle.state.schema_name, wid, uuid.uuid4(), data["targetUrl"],
-                                            data["operation"].strip(), object_pattern, action_pattern,
-                                            _check_description(data.get("description")), secret)
+        webhook_id = data.get("id") or uuid.uuid4()
+        try:
+            row = await webhooks.create_webhook(db, handle.state.schema_name, wid, webhook_id,
+                                                data["targetUrl"], *operations, description, secret)
+        except UniqueViolationError:
+            raise ConflictError("A webhook with this id already exists",
+                                details=[{"field": "id", "message": "already exists"}]) from None
         await changed()
         return _webhook_out(row, secret)
 
     async def update(args: dict[str, Any]) -> dict[str, Any]:
-        data, changes = args["data"], {}
+        webhook_id, data = _update_of(args)
+        changes: dict[str, Any] = {}
         if data.get("targetUrl") is not None:
             await check_target(data["targetUrl"], allow_private=allow_private, must_resolve=False)
             changes["target_url"] = data["targetUrl"]
-        if data.get("operation") is not None:
-            changes["object_pattern"], changes["action_pattern"] = parse_operation(data["operation"])
-            changes["operation"] = data["operation"].strip()
+        operations = parse_operations(data, required=False)
+        if operations is not None:
+            changes["operations"], changes["patterns"] = operations
         if "description" in data:
             changes["description"] = _check_description(data["description"])
         if data.get("secret") is not None:
             changes["secret"] = _check_secret(data["secret"])
-        row = await webhooks.update_webhook(db, wid, _parse_id(args["id"]), changes)
+        row = await webhooks.update_webhook(db, wid, webhook_id, changes)
         if row is None:
             raise NotFoundError("Webhook not found")
         return _webhook_out(row)
 
     async def delete(args: dict[str, Any]) -> dict[str, Any]:
-        row = await webhooks.delete_webhook(db, wid, _parse_id(args["id"]))
+        wrapped = one_of(args, ("id",), "input", "deleteWebhook")
+        row = await webhooks.delete_webhook(db, wid, _parse_id(wrapped["id"] if wrapped else args["id"]))
         if row is None:
             raise NotFoundError("Webhook not found")
         await changed()
@@ -110,4 +147,5 @@ def webhook_handlers(registry: Registry, principal: Principal, *, allow_private:
         return _delivery_out(row)
 
     return {"webhooks": list_all, "webhook": one, "createOneWebhook": create, "updateOneWebhook": update,
-            "deleteOneWebhook": delete, "webhookDeliveries": deliveries, "retryOneWebhookDelivery": retry}
+            "deleteOneWebhook": delete, "createWebhook": create, "updateWebhook": update,
+            "deleteWebhook": delete, "webhookDeliveries": deliveries, "retryOneWebhookDelivery": retry}

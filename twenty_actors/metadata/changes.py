@@ -12,9 +12,17 @@ import uuid
 from typing import Any
 
 import msgspec
-
 from twenty_storage import ddl, metadata_store
-from twenty_storage.model import COMPOSITES, FIELD_TYPES, SYSTEM_FIELDS, Field, Metadata, Object, Relation, SelectOption
+from twenty_storage.model import (
+    COMPOSITES,
+    FIELD_TYPES,
+    SYSTEM_FIELDS,
+    Field,
+    Metadata,
+    Object,
+    Relation,
+    SelectOption,
+)
 from twenty_storage.pg import Statement
 
 from ..errors import NotFoundError, ValidationError
@@ -70,6 +78,18 @@ def check_options(options: Any, field_type: str) -> list[SelectOption] | None:
                                 position=int(position) if isinstance(position, int | float) else i,
                                 id=str(option.get("id") or uuid.uuid4())))
     return out
+
+
+def name_from_label(label: Any) -> Any:
+    """A field name from a label, as Twenty makes one: ``Property Owner`` → ``propertyOwner``.
+
+    Anything that is not a label with a letter or digit is returned as it is (and refused by check_name).
+    """
+    words = re.findall(r"[A-Za-z0-9]+", label) if isinstance(label, str) else []
+    if not words:
+        return label
+    first = words[0].lower() if words[0].isupper() else words[0][0].lower() + words[0][1:]
+    return first + "".join(w[0].upper() + w[1:] for w in words[1:])
 
 
 def _with(metadata: Metadata, obj: Object) -> Metadata:
@@ -198,13 +218,18 @@ def create_field(metadata: Metadata, data: dict[str, Any]) -> tuple[list[Stateme
         raise _invalid("type", f"unknown field type {field_type!r}")
     if field_type == "RELATION":
         payload = data.get("relationCreationPayload") or {}
+        target_label = payload.get("targetFieldLabel")
+        # Twenty's payload names the other side by its label only: its name is the label in camelCase
         return create_relation(metadata, {
             "relationType": payload.get("type") or payload.get("relationType") or "ONE_TO_MANY",
             "fromObjectMetadataId": str(obj.id),
             "toObjectMetadataId": payload.get("targetObjectMetadataId"),
             "fromFieldMetadataName": data.get("name"),
-            "toFieldMetadataName": payload.get("targetFieldName") or payload.get("targetFieldLabel"),
+            "toFieldMetadataName": payload.get("targetFieldName") or name_from_label(target_label),
             "fromFieldMetadataLabel": data.get("label"),
+            "toFieldMetadataLabel": target_label,
+            "fromFieldMetadataIcon": data.get("icon"),
+            "toFieldMetadataIcon": payload.get("targetFieldIcon"),
         })
     name = check_name(data.get("name"), "name")
     if _taken(obj, name) or any(_taken(obj, name + s[0].upper() + s[1:]) for s, _, _ in COMPOSITES.get(field_type, [])):
@@ -322,6 +347,10 @@ def create_relation(metadata: Metadata, data: dict[str, Any]) -> tuple[list[Stat
         to_field = Field(id=uuid.uuid4(), name=to_name, label=to_label, type="RELATION", is_custom=True,
                          relation=Relation(kind="ONE_TO_ONE", target=source.name_singular, inverse=from_name,
                                            join_column=join, owner=False))
+    if data.get("fromFieldMetadataIcon") is not None:
+        from_field = msgspec.structs.replace(from_field, icon=str(data["fromFieldMetadataIcon"])[:200])
+    if data.get("toFieldMetadataIcon") is not None:
+        to_field = msgspec.structs.replace(to_field, icon=str(data["toFieldMetadataIcon"])[:200])
     proposal = metadata
     proposal = _with(proposal, msgspec.structs.replace(proposal.objects[source.name_singular], fields={
         **proposal.objects[source.name_singular].fields, from_name: from_field}))

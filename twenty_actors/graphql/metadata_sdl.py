@@ -1,0 +1,357 @@
+"""The metadata API's schema: API.md's shapes, with Twenty's argument shapes beside them.
+
+Each mutation API.md shows keeps its form (``createOneObject(data:)``, ``updateOneObject(id:, data:)``,
+…); the same mutation also takes Twenty's ``input`` (``{object}``, ``{field}``, ``{id, update}``,
+``{id}``), exactly one of the two. Twenty's own names (``createApiKey``, ``generateApiKeyToken``,
+``createWebhook``, ``updateWebhook``, ``deleteWebhook``, ``currentWorkspace``, ``currentUser``) are
+added beside ours, and lists take Twenty's ``paging`` and ``filter``.
+"""
+
+from __future__ import annotations
+
+SDL = '''
+scalar DateTime
+scalar JSON
+"A UUID as text. A UUID variable fits where an ID is expected, and the other way round."
+scalar UUID
+"An opaque cursor: the cursor of an edge of the same connection."
+scalar ConnectionCursor
+
+type ApiKey {
+  id: ID!
+  name: String!
+  "The token, returned once: by createOneApiKey and createApiKey (generateApiKeyToken makes more)."
+  token: String
+  expiresAt: DateTime
+  revokedAt: DateTime
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A new API key: createOneApiKey(data:) and createApiKey(input:) both take it."
+input CreateApiKeyInput {
+  name: String!
+  expiresAt: DateTime
+  "Accepted for clients written for Twenty; every key has full access to its workspace."
+  roleId: UUID
+}
+
+input GetApiKeyInput { id: UUID! }
+input RevokeApiKeyInput { id: UUID! }
+
+type ApiKeyToken { token: String! }
+
+type PageInfo {
+  hasNextPage: Boolean!
+  hasPreviousPage: Boolean!
+  startCursor: String
+  endCursor: String
+}
+
+"Which page of a connection: first or last items, after or before a cursor (all of them when absent)."
+input CursorPaging {
+  before: ConnectionCursor
+  after: ConnectionCursor
+  first: Int
+  last: Int
+}
+
+input UUIDFilterComparison {
+  eq: UUID
+  neq: UUID
+  in: [UUID!]
+  notIn: [UUID!]
+}
+
+input BooleanFieldComparison {
+  is: Boolean
+  isNot: Boolean
+}
+
+input ObjectFilter {
+  and: [ObjectFilter!]
+  or: [ObjectFilter!]
+  id: UUIDFilterComparison
+  isCustom: BooleanFieldComparison
+  isActive: BooleanFieldComparison
+  isSystem: BooleanFieldComparison
+}
+
+input FieldFilter {
+  and: [FieldFilter!]
+  or: [FieldFilter!]
+  id: UUIDFilterComparison
+  objectMetadataId: UUIDFilterComparison
+  isCustom: BooleanFieldComparison
+  isActive: BooleanFieldComparison
+  isSystem: BooleanFieldComparison
+}
+
+enum FieldMetadataType {
+  TEXT NUMBER BOOLEAN DATE_TIME DATE EMAIL PHONE URL CURRENCY FULL_NAME SELECT MULTI_SELECT RELATION RATING
+  JSON UUID POSITION
+}
+
+enum RelationType { ONE_TO_MANY MANY_TO_ONE ONE_TO_ONE MANY_TO_MANY }
+
+type Field {
+  id: ID!
+  objectMetadataId: ID!
+  name: String!
+  label: String!
+  type: FieldMetadataType!
+  description: String
+  icon: String
+  isCustom: Boolean!
+  isActive: Boolean!
+  isSystem: Boolean!
+  isNullable: Boolean!
+  defaultValue: JSON
+  options: JSON
+  relationType: RelationType
+  targetObjectMetadataId: ID
+  targetFieldMetadataName: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+type FieldEdge { node: Field! cursor: String! }
+type FieldConnection { edges: [FieldEdge!]! pageInfo: PageInfo! totalCount: Int! }
+
+type Object {
+  id: ID!
+  nameSingular: String!
+  namePlural: String!
+  labelSingular: String!
+  labelPlural: String!
+  description: String
+  icon: String
+  isActive: Boolean!
+  isCustom: Boolean!
+  isSystem: Boolean!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  fields(paging: CursorPaging, filter: FieldFilter): FieldConnection!
+}
+
+type ObjectEdge { node: Object! cursor: String! }
+type ObjectConnection { edges: [ObjectEdge!]! pageInfo: PageInfo! totalCount: Int! }
+
+type Relation {
+  id: ID!
+  relationType: RelationType!
+  fromObjectMetadataId: ID!
+  toObjectMetadataId: ID!
+  fromFieldMetadataId: ID!
+  toFieldMetadataId: ID!
+}
+
+input CreateObjectInput {
+  nameSingular: String!
+  namePlural: String!
+  labelSingular: String!
+  labelPlural: String!
+  description: String
+  icon: String
+}
+
+input UpdateObjectInput {
+  nameSingular: String
+  namePlural: String
+  labelSingular: String
+  labelPlural: String
+  description: String
+  icon: String
+  isActive: Boolean
+}
+
+input CreateOneObjectInput { object: CreateObjectInput! }
+input UpdateOneObjectInput { id: UUID! update: UpdateObjectInput! }
+input DeleteOneObjectInput { id: UUID! }
+
+input RelationCreationPayload {
+  type: RelationType!
+  targetObjectMetadataId: ID!
+  targetFieldLabel: String
+  targetFieldName: String
+  targetFieldIcon: String
+}
+
+input CreateFieldInput {
+  objectMetadataId: ID!
+  name: String!
+  label: String!
+  type: FieldMetadataType!
+  description: String
+  icon: String
+  isNullable: Boolean
+  defaultValue: JSON
+  options: JSON
+  relationCreationPayload: RelationCreationPayload
+}
+
+input UpdateFieldInput {
+  name: String
+  label: String
+  description: String
+  icon: String
+  isActive: Boolean
+  isNullable: Boolean
+  defaultValue: JSON
+  options: JSON
+}
+
+input CreateOneFieldMetadataInput { field: CreateFieldInput! }
+input UpdateOneFieldMetadataInput { id: UUID! update: UpdateFieldInput! }
+input DeleteOneFieldInput { id: UUID! }
+
+input CreateRelationInput {
+  relationType: RelationType!
+  fromObjectMetadataId: ID!
+  toObjectMetadataId: ID!
+  fromFieldMetadataName: String!
+  toFieldMetadataName: String!
+  fromFieldMetadataLabel: String
+  toFieldMetadataLabel: String
+}
+
+type Webhook {
+  id: ID!
+  targetUrl: String!
+  "The operations, separated by commas when there are several."
+  operation: String!
+  operations: [String!]!
+  description: String
+  "The signing secret, returned once: by createOneWebhook and createWebhook."
+  secret: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+type WebhookDelivery {
+  id: ID!
+  webhookId: ID!
+  eventId: String!
+  event: String!
+  recordId: ID
+  "pending, sending, succeeded or failed"
+  status: String!
+  attempts: Int!
+  lastError: String
+  lastStatusCode: Int
+  nextAttemptAt: DateTime
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A new webhook: give operation (API.md) or operations (Twenty), not both."
+input CreateWebhookInput {
+  "The new webhook's id (one is made when absent)."
+  id: UUID
+  targetUrl: String!
+  operation: String
+  operations: [String!]
+  description: String
+  secret: String
+}
+
+input UpdateWebhookInputUpdates {
+  targetUrl: String
+  operations: [String!]
+  description: String
+  secret: String
+}
+
+"""
+Changes to a webhook. updateOneWebhook(id:, data:) takes the changes alone; updateWebhook(input:) takes
+the id with the changes, either in update or beside the id.
+"""
+input UpdateWebhookInput {
+  id: UUID
+  update: UpdateWebhookInputUpdates
+  targetUrl: String
+  operation: String
+  operations: [String!]
+  description: String
+  secret: String
+}
+
+input GetWebhookInput { id: UUID! }
+input DeleteWebhookInput { id: UUID! }
+
+enum WorkspaceActivationStatus { ONGOING_CREATION PENDING_CREATION CREATED ACTIVE INACTIVE SUSPENDED }
+
+type Workspace {
+  id: ID!
+  displayName: String
+  logo: String
+  activationStatus: WorkspaceActivationStatus!
+  metadataVersion: Float!
+  workspaceMembersCount: Float
+  allowImpersonation: Boolean!
+  isPublicInviteLinkEnabled: Boolean!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+}
+
+type FullName { firstName: String! lastName: String! }
+
+type WorkspaceMember {
+  id: ID!
+  name: FullName!
+  userEmail: String!
+}
+
+type User {
+  id: ID!
+  email: String!
+  firstName: String!
+  lastName: String!
+  isEmailVerified: Boolean!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+  workspaceMember: WorkspaceMember
+  currentWorkspace: Workspace
+}
+
+type Query {
+  "The caller's workspace (an API key's or a user's)."
+  currentWorkspace: Workspace!
+  "The calling user (an access token's; an API key is not a user)."
+  currentUser: User!
+  webhooks: [Webhook!]!
+  webhook(id: ID, input: GetWebhookInput): Webhook
+  webhookDeliveries(webhookId: ID!): [WebhookDelivery!]!
+  apiKeys: [ApiKey!]!
+  apiKey(id: ID, input: GetApiKeyInput): ApiKey
+  objects(paging: CursorPaging, filter: ObjectFilter): ObjectConnection!
+  object(id: ID!): Object
+  fields(paging: CursorPaging, filter: FieldFilter): FieldConnection!
+  field(id: ID!): Field
+}
+
+type Mutation {
+  createOneWebhook(data: CreateWebhookInput!): Webhook!
+  updateOneWebhook(id: ID!, data: UpdateWebhookInput!): Webhook!
+  deleteOneWebhook(id: ID!): Webhook!
+  createWebhook(input: CreateWebhookInput!): Webhook!
+  updateWebhook(input: UpdateWebhookInput!): Webhook!
+  deleteWebhook(id: ID, input: DeleteWebhookInput): Webhook!
+  retryOneWebhookDelivery(id: ID!): WebhookDelivery!
+  createOneApiKey(data: CreateApiKeyInput!): ApiKey!
+  createApiKey(input: CreateApiKeyInput!): ApiKey!
+  "A further token for an existing key, expiring at expiresAt (ISO 8601); the key still decides validity."
+  generateApiKeyToken(apiKeyId: UUID!, expiresAt: String!): ApiKeyToken!
+  revokeOneApiKey(id: ID!): ApiKey!
+  revokeApiKey(input: RevokeApiKeyInput!): ApiKey!
+  createOneObject(data: CreateObjectInput, input: CreateOneObjectInput): Object!
+  updateOneObject(id: ID, data: UpdateObjectInput, input: UpdateOneObjectInput): Object!
+  deleteOneObject(id: ID, input: DeleteOneObjectInput): Object!
+  createOneField(data: CreateFieldInput, input: CreateOneFieldMetadataInput): Field!
+  updateOneField(id: ID, data: UpdateFieldInput, input: UpdateOneFieldMetadataInput): Field!
+  deleteOneField(id: ID, input: DeleteOneFieldInput): Field!
+  createOneRelation(data: CreateRelationInput!): Relation!
+}
+'''
