@@ -52,6 +52,8 @@ _ELEMENT_OF = {info.array_oid: info.oid for info in postgres.types if info.array
 class PgError(Exception):
     """An error PostgreSQL reported, with its SQLSTATE and fields."""
 
+    statement_index: int | None = None  # which statement of a pipeline failed
+
     def __init__(self, result: pq.abc.PGresult) -> None:
         def field(code: pq.DiagnosticField) -> str | None:
             value = result.error_field(code)
@@ -72,6 +74,8 @@ class ConnectionLostError(OSError):
 
 class ParameterError(TypeError):
     """A value cannot be sent as the type PostgreSQL declared for its parameter."""
+
+    statement_index: int | None = None  # which statement of a pipeline it was for
 
 
 # --- rows ----------------------------------------------------------------------------------------
@@ -266,6 +270,11 @@ class Connection:
         """Open, and not inside a transaction: fit to go back to a pool."""
         return not self.closed and not self.interrupted and self._pg.transaction_status == _IDLE
 
+    @property
+    def in_transaction(self) -> bool:
+        """Open, and inside a transaction block (a failed one included)."""
+        return not self.closed and not self.interrupted and self._pg.transaction_status != _IDLE
+
     def close(self) -> None:
         if not self.closed:
             self.closed = True
@@ -273,7 +282,8 @@ class Connection:
 
     # one exchange: send, then read every result, with cancellation handled
 
-    async def _exchange(self, send: Callable[[], object]) -> list[pq.abc.PGresult]:
+    async def _exchange(self, send: Callable[[], object], *, pipelined: bool = False) -> list[pq.abc.PGresult]:
+        """Send, then read every result. In pipeline mode: one result per statement, up to the sync."""
         if self.closed or self.interrupted:
             raise ConnectionLostError("the connection is closed")
         pg = self._pg
@@ -281,6 +291,8 @@ class Connection:
         try:
             send()
             fd = pg.socket
+            # a pipeline is a group commit's few kilobytes: it fits the socket's buffer, so writing it all
+            # before reading cannot wait on a server that waits for us to read
             while pg.flush():
                 await trio.lowlevel.wait_writable(fd)
             results: list[pq.abc.PGresult] = []
@@ -291,6 +303,12 @@ class Connection:
                     continue
                 result = pg.get_result()
                 if result is None:
+                    if pipelined:
+                        continue  # the end of one statement's results
+                    finished = True
+                    return results
+                if result.status == _ExecStatus.PIPELINE_SYNC:
+                    pg.exit_pipeline_mode()
                     finished = True
                     return results
                 results.append(result)
@@ -308,7 +326,7 @@ class Connection:
         """
         pg = self._pg
         kept = False
-        if not self.closed and pg.status == pq.ConnStatus.OK:
+        if not self.closed and pg.status == pq.ConnStatus.OK and pg.pipeline_status == pq.PipelineStatus.OFF:
             with trio.move_on_after(2):
                 try:
                     await self._cancel()
@@ -413,6 +431,36 @@ class Connection:
             return b"null"
         value = result.get_value(0, 0)
         return b"null" if value is None else bytes(value)
+
+    async def pipeline(self, statements: Sequence[tuple[str, Sequence[object]]]) -> list[list[Row]]:
+        """Run ``statements`` in one round trip (libpq's pipeline mode); the rows of each.
+
+        A failure raises, with ``statement_index`` set on the exception; the statements after it did not
+        run. Statements not prepared on this connection yet are prepared first, one round trip each.
+        """
+        sent: list[tuple[bytes, list[bytes | None]]] = []
+        for index, (sql, args) in enumerate(statements):
+            try:
+                statement = await self._statement(sql)
+                sent.append((statement.name, statement.encode(args)))
+            except (PgError, ParameterError) as exc:
+                exc.statement_index = index
+                raise
+        pg = self._pg
+
+        def send() -> None:
+            pg.enter_pipeline_mode()
+            for name, values in sent:
+                pg.send_query_prepared(name, values)
+            pg.pipeline_sync()
+
+        results = await self._exchange(send, pipelined=True)
+        for index, result in enumerate(results):
+            if result.status not in _OK:
+                error = PgError(result)
+                error.statement_index = index
+                raise error
+        return [_rows(result) for result in results]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -186,20 +186,13 @@ async def _run_batch(
     conn: Connection, jobs: Sequence[Sequence[Statement]], lock_key: int | None,
     notify: tuple[str, str] | None, *, savepoints: bool,
 ) -> list[list[list[Row]] | StorageError]:
+    if not savepoints:
+        return await _run_batch_pipelined(conn, jobs, lock_key, notify)
     outcomes: list[list[list[Row]] | StorageError] = []
     async with conn.transaction():
         if lock_key is not None:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key)
         for job in jobs:
-            if not savepoints:
-                try:
-                    outcomes.append([await conn.fetch(sql, *args) for sql, args in job])
-                except (PgError, ParameterError) as exc:
-                    # a lone job's failure is its answer; in a batch, the others must not be lost
-                    if len(jobs) == 1:
-                        raise
-                    raise _BatchFailedError from exc
-                continue
             try:
                 async with conn.transaction():
                     rows = [await conn.fetch(sql, *args) for sql, args in job]
@@ -210,6 +203,34 @@ async def _run_batch(
         if notify is not None:  # delivered to listeners only if the transaction commits
             await conn.execute("SELECT pg_notify($1, $2)", *notify)
     return outcomes
+
+
+async def _run_batch_pipelined(
+    conn: Connection, jobs: Sequence[Sequence[Statement]], lock_key: int | None, notify: tuple[str, str] | None,
+) -> list[list[list[Row]] | StorageError]:
+    """The whole transaction in one round trip: BEGIN, the lock, every job, the notification, COMMIT."""
+    statements: list[Statement] = [("BEGIN", ())]
+    if lock_key is not None:
+        statements.append(("SELECT pg_advisory_xact_lock($1)", (lock_key,)))
+    spans = []
+    for job in jobs:
+        start = len(statements)
+        statements.extend(job)
+        spans.append(range(start, len(statements)))
+    if notify is not None:  # delivered to listeners only if the transaction commits
+        statements.append(("SELECT pg_notify($1, $2)", notify))
+    statements.append(("COMMIT", ()))
+    try:
+        rows = await conn.pipeline(statements)
+    except (PgError, ParameterError) as exc:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        failed = exc.statement_index
+        # a lone job's failure is its answer; in a batch, the others must not be lost
+        if len(jobs) > 1 and any(failed in span for span in spans):
+            raise _BatchFailedError from exc
+        raise
+    return [rows[span.start:span.stop] for span in spans]
 
 
 @asynccontextmanager

@@ -14,6 +14,7 @@ from twenty_storage.errors import (
     UndefinedObjectError,
     UniqueViolationError,
 )
+from twenty_storage.driver import Connection, ParameterError, PgError
 from twenty_storage.pg import Database, open_storage
 from twenty_storage.sql import ident
 
@@ -227,6 +228,31 @@ async def test_run_batch_failing_job_fails_alone(db: Database, scratch: str) -> 
         assert [[r["id"] for r in rows] for rows in outcomes[2]] == [[4], [5]]
         assert isinstance(outcomes[3], UndefinedObjectError)
         assert await _ids(db, scratch) == [1, 4, 5]
+
+
+async def test_a_pipeline_runs_in_order_and_stops_at_its_first_failure(db: Database, scratch: str) -> None:
+    insert = _insert(scratch)
+
+    async def run(conn: Connection) -> None:
+        rows = await conn.pipeline([("BEGIN", ()), (insert, (1, "a")), (insert, (2, "b")), ("COMMIT", ())])
+        assert [r["id"] for r in rows[1] + rows[2]] == [1, 2]
+        assert not conn.in_transaction
+
+        with pytest.raises(PgError) as failed:
+            await conn.pipeline([("BEGIN", ()), (insert, (3, "c")), (insert, (4, "a")), (insert, (5, "e")),
+                                 ("COMMIT", ())])
+        assert failed.value.statement_index == 2
+        assert failed.value.sqlstate == "23505"
+        assert conn.in_transaction  # failed: its owner rolls back, and the connection serves on
+        await conn.execute("ROLLBACK")
+        assert await conn.fetchval("SELECT count(*) FROM " + ident(scratch, "item") + " WHERE id >= 3") == 0
+        with pytest.raises(ParameterError) as unencodable:
+            await conn.pipeline([(insert, (6, "f")), (insert, (7, {"not": "text"}))])
+        assert unencodable.value.statement_index == 1
+
+    with trio.fail_after(10):
+        await db.with_connection(run)
+        assert await _ids(db, scratch) == [1, 2]
 
 
 async def test_run_batch_lone_failing_job_raises(db: Database, scratch: str) -> None:
