@@ -10,7 +10,7 @@ page or two of the heap. The remaining 62 bits stay random, so ids are still not
 
 from __future__ import annotations
 
-import secrets
+import os
 import time
 import uuid
 from typing import final
@@ -41,13 +41,18 @@ class IdSequence:
 
     def __init__(self) -> None:
         self._ms = time.time_ns() // 1_000_000
-        self._counter = secrets.randbelow(_COUNTER_START)
+        self._counter = _random_start()
 
     def next(self) -> str:
         """The next id, as canonical text."""
         if self._counter >= 2**_COUNTER_BITS:
             self._ms += 1
-            self._counter = secrets.randbelow(_COUNTER_START)
-        new = uuid7(self._ms, self._counter, secrets.randbits(62))
+            self._counter = _random_start()
+        new = uuid7(self._ms, self._counter, int.from_bytes(os.urandom(8)))  # 62 of its bits are kept
         self._counter += 1
         return str(new)
+
+
+def _random_start() -> int:
+    """A counter start below ``_COUNTER_START``, uniformly (65,536 is a multiple of it)."""
+    return int.from_bytes(os.urandom(2)) % _COUNTER_START
