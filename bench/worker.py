@@ -1,4 +1,5 @@
-"""A load process of ``--processes N``: its part on stdin, "ready", the window, its samples on stdout."""
+"""A load process of ``--processes N``: its part on stdin, "ready", the window, its progress and samples on
+stdout (the protocol is in ``bench.runner._Workers``)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,16 @@ def main() -> None:
     sys.stdout.buffer.write(b"R")  # ready: imports done
     sys.stdout.buffer.flush()
     part.window = Window(*struct.unpack("<3d", stdin.read(24)))
-    rec, cpu = trio.run(run_part_here, scenario, job["plan"], part)
-    sys.stdout.buffer.write(msgspec.msgpack.encode({"ops": recorder_to_wire(rec), "cpu": cpu}))
-    sys.stdout.buffer.flush()
+    out = sys.stdout.buffer
+
+    def report(requests: int) -> None:
+        out.write(b"P" + struct.pack("<Q", requests))  # 9 bytes the parent reads at once
+        out.flush()
+
+    rec, cpu = trio.run(run_part_here, scenario, job["plan"], part, report)
+    result = msgspec.msgpack.encode({"ops": recorder_to_wire(rec), "cpu": cpu})
+    out.write(b"D" + struct.pack("<I", len(result)) + result)
+    out.flush()
 
 
 if __name__ == "__main__":
