@@ -24,6 +24,7 @@ import trio
 from . import report as rpt
 from .api import Api, ApiError, sign_up
 from .http1 import Target
+from .progress import Bars
 from .runner import run
 from .scenarios import ORDER, SCENARIOS, Context, Options, Skip
 from .seed import SeedSizes, count, existing_ids, seed_workspace, total_rows
@@ -76,7 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", metavar="FILE", help="write the results as JSON")
     p.add_argument("--markdown", action="store_true", help="print the table as markdown too")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bars (they go to stderr, and only when it is a terminal)",
+    )
     p.add_argument("--server-pid", type=int, help="with --url: the server's pid, to report its CPU")
     p.add_argument("--pg-pid", type=int, help="with --url: PostgreSQL's postmaster pid, to report its CPU")
     p.add_argument(
@@ -108,40 +113,6 @@ def _scenarios(selected: list[str] | None) -> list[str]:
     if unknown:
         raise SystemExit(f"unknown scenario(s): {', '.join(unknown)}; choose from {', '.join(ORDER)}")
     return [n for n in ORDER if n in names]
-
-
-class Progress:
-    """A tqdm bar per scenario (stderr), or nothing."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.bar: Any = None
-
-    def open(self, name: str, total: float) -> None:
-        if not self.enabled:
-            return
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            self.enabled = False
-            return
-        self.bar = tqdm(
-            total=round(total, 1),
-            desc=f"{name:<22}",
-            unit="s",
-            leave=False,
-            bar_format="{desc} {bar} {n:.0f}/{total:.0f}s {postfix}",
-        )
-
-    def update(self, elapsed: float, requests: int) -> None:
-        if self.bar is not None:
-            self.bar.n = min(round(elapsed, 1), self.bar.total)
-            self.bar.set_postfix_str(f"{requests:,} requests" if requests else "")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 def machine_info() -> dict[str, Any]:
@@ -205,10 +176,10 @@ async def bench(args: argparse.Namespace, out: Any = None) -> list[rpt.ScenarioR
             mw_companies=args.mw_companies,
             seed_concurrency=args.seed_concurrency,
         )
-        ctx = Context(target, token, api, options, log=log)
+        bars = Bars.for_terminal(args.no_progress)
+        ctx = Context(target, token, api, options, log=log, bars=bars)
         if any(SCENARIOS[n].needs_seed for n in names):
             seed_info = await _seed(args, ctx, log)
-        progress = Progress(not args.no_progress)
         for name in names:
             scenario = SCENARIOS[name]()
             try:
@@ -227,7 +198,7 @@ async def bench(args: argparse.Namespace, out: Any = None) -> list[rpt.ScenarioR
                 )
                 log(f"{name}: set-up failed: {exc}")
                 continue
-            progress.open(name, args.warmup + args.duration)
+            bar = bars.run(name, args.warmup, args.duration)
             try:
                 result = await run(
                     scenario,
@@ -240,10 +211,10 @@ async def bench(args: argparse.Namespace, out: Any = None) -> list[rpt.ScenarioR
                     error_every=args.error_every,
                     server_pid=server_pid,
                     pg_pid=pg_pid,
-                    progress=progress.update,
+                    progress=bar.update,
                 )
             finally:
-                progress.close()
+                bar.close()
             conc = str(args.concurrency)
             if name == "ws-fanout":
                 conc = f"{args.concurrency}w+{plan['subscribers']}s"
@@ -288,23 +259,10 @@ async def _seed(args: argparse.Namespace, ctx: Context, log: Any) -> dict[str, A
         return {"skipped": True, "companies": have}
     total = total_rows(sizes)
     log(f"seeding {total:,} records through the batch mutations ({sizes.resolved()})")
-    done = [0]
-    bar = None
-    if not args.no_progress and sys.stderr.isatty():
-        try:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, desc="seed", unit=" rows", leave=False)
-        except ImportError:
-            bar = None
-
-    def on_rows(n: int) -> None:
-        done[0] += n
-        if bar is not None:
-            bar.update(n)
-
-    result = await seed_workspace(ctx.api, sizes, concurrency=args.seed_concurrency, on_rows=on_rows)
-    if bar is not None:
+    bar = ctx.bars.counter("seed", total)
+    try:
+        result = await seed_workspace(ctx.api, sizes, concurrency=args.seed_concurrency, on_rows=bar.update)
+    finally:
         bar.close()
     ctx.company_ids, ctx.person_ids = result.company_ids, result.person_ids
     log(f"seeded {result.rows:,} records in {result.seconds:.1f} s ({result.rows / result.seconds:,.0f}/s)")

@@ -17,8 +17,9 @@ import trio
 
 from .api import Api, ApiError, graphql_request, graphql_template, probe, sign_up
 from .http1 import RequestTemplate, Target, build_request
+from .progress import Bars
 from .runner import Part, Recorder, closed_loop
-from .seed import SeedSizes, create_many, industries, seed_workspace
+from .seed import SeedSizes, create_many, industries, seed_workspace, total_rows
 
 _encode = msgspec.json.Encoder().encode
 
@@ -82,6 +83,7 @@ class Context:
     person_ids: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
     log: Any = print
+    bars: Bars = field(default_factory=lambda: Bars(False))  # progress of the seeding a setup does
 
     async def rest_available(self) -> bool:
         if "rest" not in self.cache:
@@ -377,7 +379,13 @@ class DeepPage(Scenario):
             ctx.log(f"deep-page: seeding {total - have:,} benchRows (have {have:,}, want {total:,})")
             t0 = time.monotonic()
             rows = [{"name": f"row-{i}", "seq": i} for i in range(have, total)]
-            await create_many(api, "benchRows", "BenchRowCreateInput", rows, ctx.options.seed_concurrency)
+            bar = ctx.bars.counter("deep-page: seed", len(rows), " rows")
+            try:
+                await create_many(
+                    api, "benchRows", "BenchRowCreateInput", rows, ctx.options.seed_concurrency, bar.update
+                )
+            finally:
+                bar.close()
             ctx.log(f"deep-page: seeded {len(rows):,} rows in {time.monotonic() - t0:.1f} s")
         target_seq = int(total * 0.6)
         data = await api.gql(
@@ -682,6 +690,8 @@ class MultiWorkspace(Scenario):
         tokens = []
         size = ctx.options.mw_companies
         tag = secrets.token_hex(3)
+        sizes = SeedSizes(companies=size, people=size * 2, opportunities=0, tasks=0, notes=0)
+        bar = ctx.bars.counter("multi-workspace: seed", total_rows(sizes) * ctx.options.workspaces)
 
         async def one(i: int) -> None:
             try:
@@ -692,17 +702,15 @@ class MultiWorkspace(Scenario):
                 raise Skip(f"sign-up refused ({exc.status}): cannot create workspaces") from None
             tokens.append(answer["accessToken"])
             api = ctx.api.with_token(answer["accessToken"])
-            await seed_workspace(
-                api,
-                SeedSizes(companies=size, people=size * 2, opportunities=0, tasks=0, notes=0),
-                seed=i,
-                concurrency=2,
-            )
+            await seed_workspace(api, sizes, seed=i, concurrency=2, on_rows=bar.update)
             await api.aclose()
 
-        async with trio.open_nursery() as nursery:
-            for i in range(ctx.options.workspaces):
-                nursery.start_soon(one, i)
+        try:
+            async with trio.open_nursery() as nursery:
+                for i in range(ctx.options.workspaces):
+                    nursery.start_soon(one, i)
+        finally:
+            bar.close()
         return {"tokens": tokens, "token": tokens[0]}
 
     async def run_part(self, plan: dict[str, Any], part: Part, rec: Recorder) -> None:
