@@ -25,6 +25,7 @@ from .ir import (
     IsNull,
     ListOut,
     ListSel,
+    MatchIds,
     NodeSel,
     Not,
     ObjectOut,
@@ -362,6 +363,15 @@ def find_one_json(ctx: Ctx, find: FindOne) -> SQL:
                " ORDER BY ", column(a, "id"), " LIMIT 1)")
 
 
+def match_ids_json(ctx: Ctx, match: MatchIds) -> SQL:
+    """A scalar subquery answering the JSON array of the ids matching a filter, ascending."""
+    a, m = ctx.alias(), ctx.alias()
+    ids = sql("SELECT ", column(a, "id"), " FROM ", ctx.table(match.table), " ", a, " WHERE ",
+              filter_sql(ctx, match.filter, a), " ORDER BY ", column(a, "id"), " LIMIT ", value(match.limit, "int"))
+    return sql("(SELECT coalesce(json_agg(", column(m, "id"), " ORDER BY ", column(m, "id"), "), '[]'::json) FROM (",
+               ids, ") ", m, ")")
+
+
 def read_json(ctx: Ctx, read: Read) -> SQL:
     """A scalar subquery answering one read."""
     match read:
@@ -371,6 +381,8 @@ def read_json(ctx: Ctx, read: Read) -> SQL:
             return list_json(ctx, read)
         case FindOne():
             return find_one_json(ctx, read)
+        case MatchIds():
+            return match_ids_json(ctx, read)
     raise AssertionError(f"unknown read {read!r}")
 
 

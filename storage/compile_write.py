@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .compile import Ctx, node_json
+from .compile import Ctx, filter_sql, node_json
 from .ddl import EVENT_TABLE
 from .ir import (
     And,
@@ -69,6 +69,11 @@ def _unnest_column(sql_type: str, item: SQL) -> SQL:
     return item
 
 
+def _still(ctx: Ctx, where: Filter | None, alias: str) -> SQL:
+    """`` AND <filter>`` for a write by filter: a row changed since its id was read must still match."""
+    return raw("") if where is None else sql(" AND ", filter_sql(ctx, where, alias))
+
+
 def _changes(ctx: Ctx, write: Write) -> SQL:
     """``WITH _changed AS (…), _events AS (…)``: the change and its event rows; ``_changed`` holds the rows."""
     table = ctx.table(write.table)
@@ -93,14 +98,16 @@ def _changes(ctx: Ctx, write: Write) -> SQL:
             sets = [sql(name(c), " = ", value(v, sql_type)) for c, sql_type, v in write.sets]
             sets.append(raw(_STAMP[write.event]))
             old = sql("SELECT * FROM ", table, " ", o, " WHERE ", column(o, "id"), " = ANY(", value(write.ids, "uuid[]"),
-                      ") AND ", column(o, "deletedAt"), _ALIVE[write.event], " ORDER BY ", column(o, "id"),
-                      " FOR UPDATE")
+                      ") AND ", column(o, "deletedAt"), _ALIVE[write.event], _still(ctx, write.where, o),
+                      " ORDER BY ", column(o, "id"), " FOR UPDATE")
             changed = sql("UPDATE ", table, " ", t, " SET ", join(sets), " FROM _old WHERE ", column(t, "id"),
                           " = _old.id RETURNING ", t, ".*")
             events = _event_insert(ctx, write.event, write.object_name, write.record, before=write.event == "updated")
             return sql("WITH _old AS (", old, "), _changed AS (", changed, "), _events AS (", events, ")")
         case DestroyRows():
-            source = sql("DELETE FROM ", table, " WHERE id = ANY(", value(write.ids, "uuid[]"), ") RETURNING *")
+            d = ctx.alias()
+            source = sql("DELETE FROM ", table, " ", d, " WHERE ", column(d, "id"), " = ANY(",
+                         value(write.ids, "uuid[]"), ")", _still(ctx, write.where, d), " RETURNING ", d, ".*")
             events = _event_insert(ctx, "destroyed", write.object_name, write.record, before=False)
             return sql("WITH _changed AS (", source, "), _events AS (", events, ")")
     raise AssertionError(f"unknown write {write!r}")

@@ -189,7 +189,15 @@ class FindOne(msgspec.Struct, frozen=True, kw_only=True):
     envelope: str | None = None
 
 
-Read = ConnectionSel | ListSel | FindOne
+class MatchIds(msgspec.Struct, frozen=True, kw_only=True):
+    """The ids of the records matching a filter, ascending, at most ``limit`` (read by a write by filter)."""
+
+    table: str
+    filter: Filter
+    limit: Any
+
+
+Read = ConnectionSel | ListSel | FindOne | MatchIds
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -219,6 +227,7 @@ class UpdateRows(msgspec.Struct, frozen=True):
     node: NodeSel | None
     record: NodeSel
     single: bool
+    where: Filter | None = None  # by filter: the ids matched it when read; only those that still match change
 
 
 class DestroyRows(msgspec.Struct, frozen=True):
@@ -230,6 +239,7 @@ class DestroyRows(msgspec.Struct, frozen=True):
     node: NodeSel | None
     record: NodeSel
     single: bool
+    where: Filter | None = None  # as UpdateRows.where
 
 
 Write = InsertRows | UpdateRows | DestroyRows

@@ -42,7 +42,7 @@ from twenty_actors import rest
 from twenty_actors.graphql.core_endpoint import plan_core_request
 from twenty_actors.graphql.endpoint import RejectedRequest
 from twenty_actors.metadata.model import WorkspaceModel
-from twenty_actors.planning import Binder, Plan, bind
+from twenty_actors.planning import Binder, Plan, bind, with_matched
 from twenty_actors.rest._records import rest_cache
 
 from .conftest import standard_model
@@ -160,8 +160,13 @@ def run_graphql(model: WorkspaceModel, query: str, operation: str | None,
         for step in planned.steps:
             if step.error is not None:
                 raise step.error
-            if step.plan is not None:
-                out.append((f"mutation {step.key}", _bind(step.plan, values)))
+            if step.plan is None:
+                continue
+            bound = values
+            if step.match is not None:  # by filter: the ids are read first, then written
+                out.append((f"mutation {step.key}: the ids it matches", _bind(step.match, values)))
+                bound = with_matched(values, msgspec.json.encode([_ids()() for _ in range(2)]), step.verb, "")
+            out.append((f"mutation {step.key}", _bind(step.plan, bound)))
         return out
     assert planned.query is not None
     assert planned.query.plan is not None

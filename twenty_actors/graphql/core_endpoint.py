@@ -21,14 +21,24 @@ from graphql import (
     execute,
 )
 from graphql.execution.values import get_argument_values
-
-from twenty_storage.compile import compile_reads
+from twenty_storage.compile import compile_read, compile_reads
 from twenty_storage.compile_write import compile_write_statements
 
-from ..errors import NotFoundError, ServiceUnavailableError, TwentyError
+from ..errors import NotFoundError, ServiceUnavailableError, TwentyError, ValidationError
 from ..metadata.model import CoreApi, WorkspaceModel
-from ..planning import Plan, bind, make_plan, plan_create, plan_state_change, plan_update
-from ..workspace.messages import RunRead, RunWrite
+from ..planning import (
+    MATCHED,
+    Plan,
+    bind,
+    make_plan,
+    match_filter,
+    plan_create,
+    plan_filter,
+    plan_match,
+    plan_state_change,
+    plan_update,
+)
+from ..workspace.messages import RunRead
 from .endpoint import RejectedRequest, prepare, result_body
 from .planner import Planner
 from .plans import shape_variables
@@ -204,6 +214,8 @@ class MutationStep(msgspec.Struct, frozen=True):
     error: TwentyError | None = None
     single: bool = True
     label: str = ""
+    verb: str = ""
+    match: Plan | None = None  # a write by filter reads the ids it changes first (plan_match)
 
 
 def _plan_mutation(model: WorkspaceModel, core: CoreApi, op: Operation,
@@ -226,18 +238,29 @@ def _plan_mutation(model: WorkspaceModel, core: CoreApi, op: Operation,
             args = get_argument_values(root.fields[name], nodes[0], shaped)
             node = planner.node(obj, nodes, 1) if nodes[0].selection_set else None
             record = core.records[obj_name]
+            schema_name = model.metadata.schema_name
+            ids: Any = None
+            where, match = None, None
+            if verb != "create":
+                ids = [args["id"]] if single else args.get("ids")
+            if verb != "create" and not single:
+                if (ids is None) == (args.get("filter") is None):
+                    message = f"{name} takes either ids or filter"
+                    raise ValidationError(message, details=[{"field": "filter", "message": message}])
+                if ids is None:
+                    where = match_filter(plan_filter(model.metadata, obj, args["filter"], top=False), verb)
+                    match = make_plan([compile_read(schema_name, plan_match(obj, where))])
+                    ids = MATCHED
             if verb == "create":
                 items = [args["data"]] if single else list(args["data"])
                 write: Any = plan_create(obj, items, node, record, single=single)
             elif verb == "update":
-                write = plan_update(obj, [args["id"]] if single else args["ids"], args["data"], node, record,
-                                    single=single)
+                write = plan_update(obj, ids, args["data"], node, record, single=single, where=where)
             else:
-                write = plan_state_change(obj, [args["id"]] if single else args["ids"], verb, node, record,
-                                          single=single)
-            plan = make_plan(compile_write_statements(model.metadata.schema_name, write))
-            steps.append(MutationStep(key, plan, single=single,
-                                      label=obj.label_singular))
+                write = plan_state_change(obj, ids, verb, node, record, single=single, where=where)
+            plan = make_plan(compile_write_statements(schema_name, write))
+            steps.append(MutationStep(key, plan, single=single, label=obj.label_singular, verb=verb,
+                                      match=match))
         except TwentyError as exc:
             steps.append(MutationStep(key, error=exc))
     return steps
@@ -256,8 +279,8 @@ async def _mutate(caller: Caller, op: Operation, steps: list[MutationStep]) -> b
             if step.error is not None:
                 raise step.error
             assert step.plan is not None
-            statements = bind(step.plan, op.variables)
-            rows = await caller.call(RunWrite(statements=statements))
+            rows = await caller.write(step.plan, op.variables, match=step.match, verb=step.verb,
+                                      label=step.label)
             value = rows[-1][0][0] if rows and rows[-1] else None  # the last statement answers
             if value is None:
                 if step.single:

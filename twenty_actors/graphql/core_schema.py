@@ -339,7 +339,9 @@ class CoreSchemaBuilder:
             single, plural = pascal(obj.name_singular), pascal(obj.name_plural)
             create_input = GraphQLNonNull(self.write_input(name, create=True))
             update_input = GraphQLNonNull(self.write_input(name, create=False))
-            ids = GraphQLArgument(GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLID))))
+            # many by ids or by filter (one of the two: checked when planned)
+            ids = GraphQLArgument(GraphQLList(GraphQLNonNull(GraphQLID)))
+            by_filter = GraphQLArgument(self.filter(name))
             one_id = GraphQLArgument(GraphQLNonNull(GraphQLID))
             many = GraphQLNonNull(GraphQLList(GraphQLNonNull(node)))
             query[obj.name_plural] = GraphQLField(GraphQLNonNull(self.connection(name)), args=self.connection_args(name))
@@ -349,10 +351,11 @@ class CoreSchemaBuilder:
                 many, args={"data": GraphQLArgument(GraphQLNonNull(GraphQLList(create_input)))})
             mutation[f"update{single}"] = GraphQLField(node, args={"id": one_id,
                                                                    "data": GraphQLArgument(update_input)})
-            mutation[f"update{plural}"] = GraphQLField(many, args={"ids": ids, "data": GraphQLArgument(update_input)})
+            mutation[f"update{plural}"] = GraphQLField(many, args={"ids": ids, "filter": by_filter,
+                                                                   "data": GraphQLArgument(update_input)})
             for verb in ("delete", "destroy", "restore"):
                 mutation[f"{verb}{single}"] = GraphQLField(node, args={"id": one_id})
-                mutation[f"{verb}{plural}"] = GraphQLField(many, args={"ids": ids})
+                mutation[f"{verb}{plural}"] = GraphQLField(many, args={"ids": ids, "filter": by_filter})
         if not query:  # every object is inactive: GraphQL still needs a query field
             query["_empty"] = GraphQLField(GraphQLBoolean, description="Always null: this workspace has no "
                                                                        "active objects.")

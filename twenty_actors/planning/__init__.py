@@ -25,12 +25,17 @@ from .shape import sql_type as sql_type
 from .values import Binder as Binder
 from .values import Param as Param
 from .values import Slot as Slot
+from .writes import MATCHED as MATCHED
+from .writes import match_filter as match_filter
 from .writes import plan_create as plan_create
+from .writes import plan_match as plan_match
 from .writes import plan_state_change as plan_state_change
 from .writes import plan_update as plan_update
+from .writes import with_matched as with_matched
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "MATCHED",
     "MAX_PAGE_SIZE",
     "Binder",
     "CursorError",
@@ -44,14 +49,17 @@ __all__ = [
     "cursor_items",
     "cursor_kinds",
     "make_plan",
+    "match_filter",
     "order_key",
     "plan_create",
     "plan_filter",
+    "plan_match",
     "plan_state_change",
     "plan_update",
     "record_node",
     "record_selection",
     "shape_record",
     "sql_type",
+    "with_matched",
     "with_tie_break",
 ]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from twenty_storage.ir import DestroyRows, InsertRows, NodeSel, UpdateRows
+import msgspec
+
+from twenty_storage.ir import And, DestroyRows, Filter, InsertRows, IsNull, MatchIds, NodeSel, UpdateRows
 from twenty_storage.model import COMPOSITES, Object, composite_column
 
 from ..errors import ValidationError
@@ -16,6 +18,8 @@ from .shape import join_columns, sql_type
 from .values import MAX_BATCH, Param, Slot, invalid, json_text, value
 
 _READ_ONLY = ("id", "createdAt", "updatedAt", "deletedAt")
+# where a write by filter finds the ids it matched (read first, see plan_match): a path no variable has
+MATCHED = Param(("\x00matched",))
 _AS_JSON = ("jsonb", "text[]")  # created values of these columns travel as JSON text
 
 
@@ -114,22 +118,51 @@ def _ids(ids: Any) -> Any:
 
 
 def plan_update(obj: Object, ids: Any, data: dict[str, Any], node: NodeSel | None, record: NodeSel,
-                *, single: bool) -> UpdateRows:
-    """Update rows by id with checked values."""
+                *, single: bool, where: Filter | None = None) -> UpdateRows:
+    """Update rows by id with checked values (``where``: by filter, the ids being ``MATCHED``)."""
     checked = _ids(ids)
     sets = [(column, column_type, v) for column, (column_type, v) in
             _columns_of(obj, data, creating=False).items()]
     return UpdateRows(table=obj.table, object_name=obj.name_singular, ids=checked, sets=sets, event="updated",
-                      node=node, record=record, single=single)
+                      node=node, record=record, single=single, where=where)
 
 
 def plan_state_change(obj: Object, ids: Any, verb: str, node: NodeSel | None, record: NodeSel,
-                      *, single: bool) -> UpdateRows | DestroyRows:
-    """Soft delete, restore or destroy rows by id."""
+                      *, single: bool, where: Filter | None = None) -> UpdateRows | DestroyRows:
+    """Soft delete, restore or destroy rows by id (``where``: by filter, the ids being ``MATCHED``)."""
     checked = _ids(ids)
     if verb == "destroy":
         return DestroyRows(table=obj.table, object_name=obj.name_singular, ids=checked, node=node, record=record,
-                           single=single)
+                           single=single, where=where)
     event = {"delete": "deleted", "restore": "restored"}[verb]
     return UpdateRows(table=obj.table, object_name=obj.name_singular, ids=checked, sets=[], event=event, node=node,
-                      record=record, single=single)
+                      record=record, single=single, where=where)
+
+
+def match_filter(where: Filter, verb: str) -> Filter:
+    """The filter a write by filter applies: update and delete change live records, restore deleted ones,
+    destroy either (``where`` is planned without the usual ``deletedAt IS NULL``)."""
+    if verb in ("update", "delete"):
+        return And([where, IsNull("deletedAt", True)])
+    if verb == "restore":
+        return And([where, IsNull("deletedAt", False)])
+    return where
+
+
+def plan_match(obj: Object, where: Filter) -> MatchIds:
+    """The read that finds the ids a write by filter changes: one more than the cap, to tell when it is past."""
+    return MatchIds(table=obj.table, filter=where, limit=MAX_BATCH + 1)
+
+
+def with_matched(variables: dict[str, Any], matched_json: bytes, verb: str, label: str) -> dict[str, Any]:
+    """The request's variables and the ids ``plan_match`` read (``MATCHED``), for binding the write.
+
+    Raises:
+        ValidationError: the filter matches more records than one write may change.
+    """
+    ids = msgspec.json.decode(matched_json) or []
+    if len(ids) > MAX_BATCH:
+        message = (f"The filter matches more than {MAX_BATCH} {label} records; {verb} at most {MAX_BATCH} "
+                   f"at a time (narrow the filter, or give ids)")
+        raise ValidationError(message, details=[{"field": "filter", "message": message}])
+    return {**variables, MATCHED.path[0]: ids}

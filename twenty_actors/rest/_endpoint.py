@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError
-from ..planning import bind
-from ..workspace.messages import RunRead, RunWrite
 from ._plans import (
     RestPlan,
     create_many_plan,
@@ -36,14 +34,11 @@ def _data(answer: str) -> bytes:
 
 
 async def _read(caller: Caller, planned: RestPlan) -> bytes:
-    [(sql, params)] = bind(planned.plan, planned.variables)
-    body: bytes = await caller.call(RunRead(sql=sql, params=params))
-    return body
+    return await caller.read(planned.plan, planned.variables)
 
 
 async def _write(caller: Caller, planned: RestPlan) -> str | None:
-    statements = bind(planned.plan, planned.variables)
-    rows = await caller.call(RunWrite(statements=statements))
+    rows = await caller.write(planned.plan, planned.variables)
     answer: str | None = rows[0][0][0] if rows and rows[0] else None
     return answer
 

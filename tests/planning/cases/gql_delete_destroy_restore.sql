@@ -32,14 +32,14 @@ LIMIT 1;
 
 -- mutation destroyCompany
 WITH _changed AS (DELETE
-  FROM "workspace_0000000000000000"."company"
-  WHERE id = ANY($1::uuid[])
-  RETURNING *), _events AS (INSERT INTO "workspace_0000000000000000"."_event" (event, "objectName", "recordId", data)
-  SELECT $2::text, $3::text, t1."id", json_build_object('id', t1."id", 'createdAt', to_char(t1."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(t1."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'deletedAt', to_char(t1."deletedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'position', t1."position", 'name', t1."name", 'domainName', t1."domainName", 'address', t1."address", 'employees', t1."employees", 'industry', t1."industry", 'linkedinLink', t1."linkedinLink", 'xLink', t1."xLink", 'annualRecurringRevenue', json_build_object('amountMicros', t1."annualRecurringRevenueAmountMicros", 'currencyCode', t1."annualRecurringRevenueCurrencyCode"), 'idealCustomerProfile', t1."idealCustomerProfile")::jsonb
-  FROM _changed t1
-  ORDER BY t1."id")
-SELECT json_build_object('id', t2."id")::text
-FROM _changed t2
+  FROM "workspace_0000000000000000"."company" t1
+  WHERE t1."id" = ANY($1::uuid[])
+  RETURNING t1.*), _events AS (INSERT INTO "workspace_0000000000000000"."_event" (event, "objectName", "recordId", data)
+  SELECT $2::text, $3::text, t2."id", json_build_object('id', t2."id", 'createdAt', to_char(t2."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(t2."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'deletedAt', to_char(t2."deletedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'position', t2."position", 'name', t2."name", 'domainName', t2."domainName", 'address', t2."address", 'employees', t2."employees", 'industry', t2."industry", 'linkedinLink', t2."linkedinLink", 'xLink', t2."xLink", 'annualRecurringRevenue', json_build_object('amountMicros', t2."annualRecurringRevenueAmountMicros", 'currencyCode', t2."annualRecurringRevenueCurrencyCode"), 'idealCustomerProfile', t2."idealCustomerProfile")::jsonb
+  FROM _changed t2
+  ORDER BY t2."id")
+SELECT json_build_object('id', t3."id")::text
+FROM _changed t3
 LIMIT 1;
 
 -- mutation deleteCompanies
