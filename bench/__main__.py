@@ -3,6 +3,11 @@
 With no arguments it starts its own server (embedded PostgreSQL in a temp dir, rate limits lifted,
 a free port), seeds a workspace through the API, runs every scenario for ``--duration`` seconds
 and prints a table. ``--url`` (with ``--token``, or a fresh sign-up) measures a running server.
+``--json FILE`` keeps the results, ``--plot DIR`` draws them as PNG charts.
+
+Two more commands work on saved runs:
+  twenty-actors-bench compare a.json b.json [--plot DIR] [--markdown]   two runs side by side
+  twenty-actors-bench plot run.json DIR                                 the charts of a saved run
 """
 
 from __future__ import annotations
@@ -76,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-seed", action="store_true", help="do not seed (with --url: use what the workspace has)"
     )
     p.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    p.add_argument(
+        "--plot",
+        metavar="DIR",
+        help="write PNG charts into DIR: per scenario, throughput and p50/p99 over time and a latency "
+        "histogram; a summary of all",
+    )
     p.add_argument("--markdown", action="store_true", help="print the table as markdown too")
     p.add_argument(
         "--no-progress",
@@ -235,18 +246,29 @@ async def bench(args: argparse.Namespace, out: Any = None) -> list[rpt.ScenarioR
     if args.markdown:
         print("", file=out)
         print(rpt.render_markdown(reports), file=out)
+    doc = {
+        "command": sys.argv,
+        "url": url,
+        "machine": machine_info(),
+        "settings": {k: v for k, v in vars(args).items() if k not in ("token",)},
+        "seed": seed_info,
+        "scenarios": [r.to_json() for r in reports],
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     if args.json:
-        doc = {
-            "command": sys.argv,
-            "url": url,
-            "machine": machine_info(),
-            "settings": {k: v for k, v in vars(args).items() if k not in ("token",)},
-            "seed": seed_info,
-            "scenarios": [r.to_json() for r in reports],
-            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
         Path(args.json).write_text(json.dumps(doc, indent=2))  # noqa: ASYNC240 - once, at the end
+    if args.plot:
+        _plot(doc, Path(args.plot), log)
     return reports
+
+
+def _plot(doc: dict[str, Any], out_dir: Path, log: Any) -> None:
+    try:
+        from .plot import plot_run
+    except ImportError as exc:  # matplotlib is in the bench extra
+        raise RuntimeError(f"--plot needs matplotlib (pip install -e '.[bench]'): {exc}") from None
+    written = plot_run(doc, out_dir)
+    log(f"wrote {len(written)} chart(s) to {out_dir}")
 
 
 async def _seed(args: argparse.Namespace, ctx: Context, log: Any) -> dict[str, Any]:
@@ -269,8 +291,62 @@ async def _seed(args: argparse.Namespace, ctx: Context, log: Any) -> dict[str, A
     return {"counts": result.counts, "seconds": round(result.seconds, 2), "rows": result.rows}
 
 
+def compare_main(argv: list[str]) -> int:
+    """``compare a.json b.json``: the table of two runs side by side; ``--plot DIR`` draws compare.png."""
+    from .compare import load, render
+
+    p = argparse.ArgumentParser(
+        prog="twenty-actors-bench compare",
+        description="Two runs (their --json files) side by side: req/s, p50, p99 and errors per row, "
+        "with b/a ratios.",
+    )
+    p.add_argument("a", type=Path, help="the first run's JSON")
+    p.add_argument("b", type=Path, help="the second run's JSON")
+    p.add_argument(
+        "--plot", metavar="DIR", help="also write DIR/compare.png, the two runs' bars side by side"
+    )
+    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    args = p.parse_args(argv)
+    a, b = load(args.a), load(args.b)
+    print(render(a, b, str(args.a), str(args.b), markdown=args.markdown))
+    if args.plot:
+        try:
+            from .plot import bars, save
+        except ImportError as exc:
+            raise SystemExit(f"--plot needs matplotlib (pip install -e '.[bench]'): {exc}") from None
+        out_dir = Path(args.plot)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fig = bars(
+            [(f"a: {args.a.name}", a), (f"b: {args.b.name}", b)], f"{args.a.name} (a) and {args.b.name} (b)"
+        )
+        path = save(fig, out_dir / "compare.png")
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def plot_main(argv: list[str]) -> int:
+    """``plot run.json DIR``: the charts of a saved run, as ``--plot DIR`` draws them."""
+    from .compare import load
+
+    p = argparse.ArgumentParser(prog="twenty-actors-bench plot", description="The charts of a saved run.")
+    p.add_argument("run", type=Path, help="a run's JSON (--json)")
+    p.add_argument("dir", type=Path, help="where to write the PNG files")
+    args = p.parse_args(argv)
+    try:
+        _plot(load(args.run), args.dir, lambda msg: print(msg, file=sys.stderr))
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
+    return 0
+
+
+COMMANDS = {"compare": compare_main, "plot": plot_main}
+
+
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", module="platformdirs")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
     args = build_parser().parse_args(argv)
 
     def on_term(_signum: int, _frame: Any) -> None:

@@ -109,6 +109,6 @@ class Bars:
             unit="s",
             leave=False,
             file=self.file,
-            bar_format="{desc} {bar} {n:.1f}/{total:.1f} s {postfix}",
+            bar_format="{desc} {bar} {n:.1f}/{total:.1f} s{postfix}",
         )
         return RunBar(bar, warmup)
