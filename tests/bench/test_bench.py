@@ -200,6 +200,14 @@ async def test_command_against_url_with_processes_and_json(
     assert [s["name"] for s in doc["scenarios"]] == ["graphql-list", "graphql-by-id"]
     assert doc["scenarios"][0]["rows"][0]["p99_ms"] > 0
     assert doc["scenarios"][0]["cpu"]["client"] > 0
+    for scenario in doc["scenarios"]:  # the time series came back from both load processes
+        row = scenario["rows"][0]
+        series = scenario["series"]
+        assert len(series["t_s"]) == 10
+        assert sum(series["rows"][row["label"]]["rps"]) * series["interval_s"] == pytest.approx(
+            row["count"], abs=1
+        )
+        assert sum(scenario["histograms"]["rows"][row["label"]]) == row["count"]
 
 
 def test_no_arguments_path_starts_its_own_server(tmp_path: Path) -> None:
@@ -236,6 +244,7 @@ def test_no_arguments_path_starts_its_own_server(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "graphql-list" in done.stdout
+    assert "\r" not in done.stderr  # stderr is not a terminal: no progress bars, plain log lines
     doc = json.loads(out.read_text())
     row = doc["scenarios"][0]["rows"][0]
     assert row["count"] > 0
