@@ -206,3 +206,27 @@ async def test_bad_queries_are_400_with_details(client: httpx.AsyncClient, accou
     several = await error(client, account, "GET", "/rest/companies?filter[a][eq]=1&filter[b][eq]=2&limit=x",
                           status=400, code="VALIDATION_ERROR")
     assert sorted(d["field"] for d in several["details"]) == ["a", "b", "limit"]
+
+
+async def test_last_cursor_is_another_name_of_starting_after(client: httpx.AsyncClient, account: Account) -> None:
+    await batch(client, account, "companies", [{"name": f"L{i:02d}"} for i in range(5)])
+    first = await call(client, account, "GET", "/rest/companies?order[name]=asc&limit=2")
+    after = quote(first["meta"]["endCursor"])
+    page = "/rest/companies?order[name]=asc&limit=2"
+    by_old_name = await call(client, account, "GET", f"{page}&last_cursor={after}")
+    by_new_name = await call(client, account, "GET", f"{page}&starting_after={after}")
+    assert [c["name"] for c in by_old_name["data"]] == [c["name"] for c in by_new_name["data"]] == ["L02", "L03"]
+
+
+async def test_unknown_query_parameters_are_refused_by_name(client: httpx.AsyncClient, account: Account) -> None:
+    (acme,) = await batch(client, account, "companies", [{"name": "Acme"}])
+    for method, url, names in [
+        ("GET", "/rest/companies?limit=5&cursor=abc&sort[name]=asc", ["cursor", "sort[name]"]),
+        ("GET", f"/rest/companies/{acme['id']}?depth=1&fields=name", ["fields"]),
+        ("DELETE", f"/rest/companies/{acme['id']}?hard=true", ["hard"]),
+    ]:
+        body = await error(client, account, method, url, status=400, code="VALIDATION_ERROR")
+        assert [d["field"] for d in body["details"]] == names, body
+        assert all(d["message"] == "unknown query parameter" for d in body["details"])
+    # nothing was deleted
+    assert (await call(client, account, "GET", f"/rest/companies/{acme['id']}"))["data"]["name"] == "Acme"

@@ -55,9 +55,30 @@ def check_id(raw: str) -> str:
         raise invalid("id", exc.message) from None
 
 
+# the query parameters each kind of request takes; any other is refused, never ignored (a client that
+# sends one expects it to do something: Twenty's ``last_cursor`` once paged nothing here, for one)
+LIST_PARAMETERS = frozenset({"filter", "order", "order_by", "limit", "offset", "starting_after", "ending_before",
+                             "last_cursor", "depth"})
+ONE_PARAMETERS = frozenset({"depth"})
+DELETE_PARAMETERS = frozenset({"soft_delete"})
+
+
+def unknown_parameters(pairs: list[tuple[str, str]], known: frozenset[str]) -> list[dict[str, str]]:
+    """One detail per query parameter outside ``known`` (``filter[…]`` counts as ``filter``)."""
+    return [{"field": key[:100], "message": "unknown query parameter"}
+            for key, _ in pairs if key.split("[", 1)[0] not in known]
+
+
+def check_parameters(pairs: list[tuple[str, str]], known: frozenset[str]) -> None:
+    """A 400 naming every query parameter outside ``known``."""
+    details = unknown_parameters(pairs, known)
+    if details:
+        raise ValidationError("Invalid query parameters", details=details)
+
+
 def parse_depth(pairs: list[tuple[str, str]]) -> int:
     """``depth``: 0 (the default: the record's own fields) or 1 (its relations embedded too)."""
-    details: list[dict[str, str]] = []
+    details = unknown_parameters(pairs, ONE_PARAMETERS)
     depth = _depth(pairs, details)
     if details:
         raise ValidationError("Invalid query parameters", details=details)
@@ -66,6 +87,7 @@ def parse_depth(pairs: list[tuple[str, str]]) -> int:
 
 def parse_soft_delete(pairs: list[tuple[str, str]]) -> bool:
     """``soft_delete``: true (the default) keeps the row with ``deletedAt`` set; false destroys it."""
+    check_parameters(pairs, DELETE_PARAMETERS)
     soft = True
     for key, value in pairs:
         if key == "soft_delete":
@@ -88,7 +110,7 @@ def _depth(pairs: list[tuple[str, str]], details: list[dict[str, str]]) -> int:
 
 def parse_list_query(md: Metadata, obj: Object, pairs: list[tuple[str, str]]) -> ListQuery:
     """The list a query string asks for; ValidationError listing every problem otherwise."""
-    details: list[dict[str, str]] = []
+    details = unknown_parameters(pairs, LIST_PARAMETERS)
     conditions: list[Tree] = []
     order_items: list[tuple[str, str, str]] = []  # (path, direction, how the client wrote it)
     limit, offset = DEFAULT_LIMIT, 0
@@ -132,7 +154,7 @@ def parse_list_query(md: Metadata, obj: Object, pairs: list[tuple[str, str]]) ->
             offset = _count(value, "offset", details, 0)
             if offset > MAX_OFFSET:
                 details.append({"field": "offset", "message": f"must be at most {MAX_OFFSET}"})
-        elif key == "starting_after":
+        elif key in ("starting_after", "last_cursor"):  # last_cursor: Twenty's older name
             after = value
         elif key == "ending_before":
             before = value
