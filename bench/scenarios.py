@@ -387,30 +387,43 @@ class DeepPage(Scenario):
             finally:
                 bar.close()
             ctx.log(f"deep-page: seeded {len(rows):,} rows in {time.monotonic() - t0:.1f} s")
-        target_seq = int(total * 0.6)
-        data = await api.gql(
-            "query C($seq: Float) { benchRows(first: 1, filter: { seq: { gte: $seq } }, "
-            "orderBy: [{ createdAt: AscNullsLast }]) { edges { cursor node { seq createdAt } } } }",
-            {"seq": target_seq},
-        )
-        edges = data["benchRows"]["edges"]
-        if not edges:
-            raise Skip("no benchRows to page through")
-        cursor = edges[0]["cursor"]
-        created = edges[0]["node"]["createdAt"]
-        depth = int(
-            (
-                await api.gql(
-                    "query D($t: DateTime) { benchRows(filter: { createdAt: { lt: $t } }) { totalCount } }",
-                    {"t": created},
-                )
-            )["benchRows"]["totalCount"]
-        )
+        target = int(total * 0.6)
         rest = await ctx.rest_available()
+        if rest:
+            # the row at that position in page order (createdAt, then id) and its cursor, which both
+            # APIs share: the depth is exact even though a batch of creates shares its createdAt
+            page = await api.json("GET", f"/rest/benchRows?limit=1&offset={target}&order[createdAt]=asc")
+            cursor = (page.get("pageInfo") or {}).get("endCursor")
+            if not cursor:
+                raise Skip("no benchRows to page through")
+            depth = target
+        else:
+            cursor, depth = await self._cursor_by_graphql(api, target)
         ops = ["graphql page 1", f"graphql page after row {depth:,}"]
         if rest:
             ops += ["rest offset=0", f"rest offset={depth:,}"]
         return {"token": ctx.token, "cursor": cursor, "depth": depth, "rows": total, "rest": rest, "ops": ops}
+
+    @staticmethod
+    async def _cursor_by_graphql(api: Api, target: int) -> tuple[str, int]:
+        """Without REST: the first row whose seq reaches ``target``, and the rows created before it.
+
+        Rows created in the same transaction share a createdAt and are not counted, so with a small
+        object the depth can be well below ``target``.
+        """
+        data = await api.gql(
+            "query C($seq: Float) { benchRows(first: 1, filter: { seq: { gte: $seq } }, "
+            "orderBy: [{ createdAt: AscNullsLast }]) { edges { cursor node { seq createdAt } } } }",
+            {"seq": target},
+        )
+        edges = data["benchRows"]["edges"]
+        if not edges:
+            raise Skip("no benchRows to page through")
+        before = await api.gql(
+            "query D($t: DateTime) { benchRows(filter: { createdAt: { lt: $t } }) { totalCount } }",
+            {"t": edges[0]["node"]["createdAt"]},
+        )
+        return edges[0]["cursor"], int(before["benchRows"]["totalCount"])
 
     async def run_part(self, plan: dict[str, Any], part: Part, rec: Recorder) -> None:
         template = graphql_template(part.target, plan["token"])

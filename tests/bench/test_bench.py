@@ -85,6 +85,13 @@ async def test_scenario_runs_and_reports(server: Server, client: httpx.AsyncClie
         assert any("page 1" in label for label in labels)
         assert any("after row" in label for label in labels)
         assert any("rest offset=0" in label for label in labels)
+        # the cursor's depth counts the rows before it in page order, ties on createdAt included
+        # (a batch of creates shares its createdAt), so the labels differ and it is near 60%
+        assert len(set(labels)) == len(labels) == 4, labels
+        depth = int(
+            next(label for label in labels if "after row" in label).rsplit(" ", 1)[1].replace(",", "")
+        )
+        assert 0.5 * OPTIONS.deep_rows <= depth <= 0.7 * OPTIONS.deep_rows, labels
     if name == "metadata-live":
         assert "metadata-live: add field" in labels
         assert "metadata-live: query the new field" in labels
