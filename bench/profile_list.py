@@ -6,10 +6,11 @@ It opens the server's services on the same database as a running server (same JW
 the database), then runs each stage of a ``POST /graphql`` list request on its own, sequentially,
 ``--n`` times, and prints the wall time and the CPU time (all threads of this process) per call:
 authentication (JWT + actor lookup), the document cache (parse/validate on a miss only), the plan by
-shape (a cache hit) and binding its values, the workspace actor hop (``registry.call(RunRead)`` minus the direct storage
-call), the asyncpg bridge and PostgreSQL (``db.fetch_json_bytes``), PostgreSQL's own execution
-(``EXPLAIN ANALYZE``), and the whole ``run_core_request``. The HTTP layer (the native server and the
-pipeline) is what is left of the server's CPU per request measured under load by the bench.
+shape (a cache hit) and binding its values, the workspace actor hop (``registry.call(RunRead)`` minus
+the direct storage call), the asyncpg bridge and PostgreSQL (``db.fetch_json_bytes``), PostgreSQL's
+own execution (``EXPLAIN ANALYZE``), and the whole ``run_core_request``. The HTTP layer (the native
+server and the pipeline) is what is left of the server's CPU per request measured under load by the
+bench.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ async def profile(dsn: str, token: str, n: int, query: str) -> list[tuple[str, f
 
         def plan_and_bind() -> tuple[str, list[Any]]:
             planned = plan_core_request(model, body)
-            assert planned.query is not None and planned.query.plan is not None
+            assert planned.query is not None
+            assert planned.query.plan is not None
             [(sql, params)] = bind(planned.query.plan, planned.op.variables)
             return sql, params
 
