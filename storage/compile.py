@@ -349,8 +349,23 @@ def list_json(ctx: Ctx, lst: ListSel) -> SQL:
                     " + count(*) ELSE ", total, " END)")
     meta = json_object([("totalCount", total), ("hasMore", rows.more), ("startCursor", rows.start),
                         ("endCursor", rows.end)])
-    body = json_object([("data", rows.agg(node_json(ctx, lst.node, rows.r))), ("meta", meta)])
-    return sql("(SELECT ", body, " FROM ", rows.source, " ", rows.r, ")")
+    page_of = sql("SELECT ", rows.agg(node_json(ctx, lst.node, rows.r)), " AS data, ", meta, " AS meta FROM ",
+                  rows.source, " ", rows.r)
+    # Twenty's keys beside API.md's meta: pageInfo (in the reading direction) and totalCount
+    x = ctx.alias()
+    m = sql(x, ".meta")
+    more = sql("(", m, "->'hasMore')")
+    if page.backward:
+        has_next, has_previous = TRUE, more
+    else:
+        has_next = more
+        has_previous = TRUE if page.cursor is not None else FALSE if rows.offset is None else \
+            sql("(", rows.offset, " > 0)")
+    page_info = json_object([("hasNextPage", has_next), ("hasPreviousPage", has_previous),
+                             ("startCursor", sql(m, "->'startCursor'")), ("endCursor", sql(m, "->'endCursor'"))])
+    body = json_object([("data", sql(x, ".data")), ("meta", m), ("pageInfo", page_info),
+                        ("totalCount", sql(m, "->'totalCount'"))])
+    return sql("(SELECT ", body, " FROM (", page_of, ") ", x, ")")
 
 
 def find_one_json(ctx: Ctx, find: FindOne) -> SQL:

@@ -174,7 +174,8 @@ class ConnectionSel(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ListSel(msgspec.Struct, frozen=True, kw_only=True):
-    """A page of records as a REST list: ``{"data": [...], "meta": {totalCount, hasMore, cursors}}``."""
+    """A page of records as a REST list: ``{"data": [...], "meta": {totalCount, hasMore, cursors}}``, and
+    Twenty's ``pageInfo`` and ``totalCount`` beside ``meta``."""
 
     page: Page
     node: NodeSel

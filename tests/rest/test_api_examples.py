@@ -22,10 +22,14 @@ async def test_list_companies_as_api_md_shows(client: httpx.AsyncClient, account
     await batch(client, account, "companies", COMPANIES)
     answer = await call(client, account, "GET",
                         "/rest/companies?limit=20&filter[industry][eq]=Technology&order[createdAt]=desc")
-    assert set(answer) == {"data", "meta"}
+    # API.md's data and meta, and Twenty's pageInfo and totalCount beside them
+    assert set(answer) == {"data", "meta", "pageInfo", "totalCount"}
     assert {"totalCount", "hasMore"} <= set(answer["meta"])
-    assert answer["meta"]["totalCount"] == 3
+    assert answer["meta"]["totalCount"] == answer["totalCount"] == 3
     assert answer["meta"]["hasMore"] is False
+    assert answer["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": False,
+                                  "startCursor": answer["meta"]["startCursor"],
+                                  "endCursor": answer["meta"]["endCursor"]}
     names = {c["name"] for c in answer["data"]}
     assert names == {"Acme Corp", "Initech", "Acme Labs"}
     first = next(c for c in answer["data"] if c["name"] == "Acme Corp")

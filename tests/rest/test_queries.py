@@ -110,7 +110,9 @@ async def test_cursor_paging_both_ways(client: httpx.AsyncClient, account: Accou
     while True:
         page = await call(client, account, "GET", url)
         pages += 1
-        assert page["meta"]["totalCount"] == 25
+        assert page["meta"]["totalCount"] == page["totalCount"] == 25
+        assert page["pageInfo"]["hasNextPage"] is page["meta"]["hasMore"]
+        assert page["pageInfo"]["hasPreviousPage"] is (pages > 1)
         seen += [c["name"] for c in page["data"]]
         if not page["meta"]["hasMore"]:
             break
@@ -123,13 +125,18 @@ async def test_cursor_paging_both_ways(client: httpx.AsyncClient, account: Accou
         page = await call(client, account, "GET",
                           f"/rest/companies?{order}&limit=10&ending_before={quote(cursor)}")
         back = [c["name"] for c in page["data"]] + back
+        assert page["pageInfo"]["hasNextPage"] is True  # read backwards from a cursor: its row comes next
+        assert page["pageInfo"]["hasPreviousPage"] is page["meta"]["hasMore"]
         if not page["meta"]["hasMore"]:
             break
         cursor = page["meta"]["startCursor"]
     assert back == expected[:20]
     empty = await call(client, account, "GET", "/rest/companies?filter[name][eq]=nobody")
     assert empty == {"data": [], "meta": {"totalCount": 0, "hasMore": False, "startCursor": None,
-                                          "endCursor": None}}
+                                          "endCursor": None},
+                     "pageInfo": {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None,
+                                  "endCursor": None},
+                     "totalCount": 0}
     other_order = await error(client, account, "GET",
                               f"/rest/companies?order[name]=asc&starting_after={quote(cursor)}",
                               status=400, code="VALIDATION_ERROR")

@@ -195,6 +195,12 @@ def _shared_components() -> dict[str, Any]:
             "endCursor": {"type": "string", "nullable": True,
                           "description": "Cursor of the last record: pass as starting_after"},
         }},
+        "PageInfo": {"type": "object", "description": "The page as Twenty's REST API describes it",
+                     "required": ["hasNextPage", "hasPreviousPage"], "properties": {
+                         "hasNextPage": {"type": "boolean"},
+                         "hasPreviousPage": {"type": "boolean"},
+                         "startCursor": {"type": "string", "nullable": True},
+                         "endCursor": {"type": "string", "nullable": True}}},
         "Currency": {"type": "object", "properties": {
             "amountMicros": {"type": "integer", "format": "int64", "nullable": True,
                              "description": "The amount times 1,000,000"},
@@ -298,8 +304,10 @@ def _paths(obj: Object) -> dict[str, Any]:
     one = {"type": "object", "required": ["data"], "properties": {"data": record}}
     many = {"type": "object", "required": ["data"],
             "properties": {"data": {"type": "array", "items": record}}}
-    page = {"type": "object", "required": ["data", "meta"],
-            "properties": {"data": {"type": "array", "items": record}, "meta": _ref("PageMeta")}}
+    page = {"type": "object", "required": ["data", "meta", "pageInfo", "totalCount"],
+            "properties": {"data": {"type": "array", "items": record}, "meta": _ref("PageMeta"),
+                           "pageInfo": _ref("PageInfo"),
+                           "totalCount": {"type": "integer", "description": "As meta.totalCount"}}}
     params = [_ref(n, "parameters") for n in ("limit", "offset", "filter", "order_by", "starting_after",
                                                "ending_before", "depth")]
     batch = {"type": "array", "items": create, "minItems": 1, "maxItems": MAX_BATCH}
