@@ -18,6 +18,8 @@ from twenty_actors.errors import MALFORMED_JSON, NotFoundError, TwentyError
 from twenty_actors.services import Services
 from twenty_actors.workspace.feed import Subscriber
 
+from . import metrics
+
 log = logging.getLogger("twenty.ws")
 
 CLOSE_GOING_AWAY = 1001
@@ -112,6 +114,15 @@ class _Session:
 
     async def _forward(self, sid: str, sub: Subscriber, scope: trio.CancelScope, since: int | None, live_from: int,
                        schema: str, objects: list[str] | None, actions: list[str] | None) -> None:
+        metrics.FEED_SUBSCRIPTIONS.inc()
+        try:
+            await self._forward_events(sid, sub, scope, since, live_from, schema, objects, actions)
+        finally:
+            metrics.FEED_SUBSCRIPTIONS.dec()
+
+    async def _forward_events(self, sid: str, sub: Subscriber, scope: trio.CancelScope, since: int | None,
+                              live_from: int, schema: str, objects: list[str] | None,
+                              actions: list[str] | None) -> None:
         with scope:
             if since is not None:
                 after = since
@@ -127,6 +138,7 @@ class _Session:
                 await self.outbox.send(_event_message(sid, body))
             reason = sub.close_reason or "closed"
             if reason == "slow":
+                metrics.FEED_SLOW.inc()
                 await self.outbox.send(_error("SLOW_SUBSCRIBER", "subscriber too slow; resubscribe with since",
                                               subscription=sid))
                 raise _Close(CLOSE_SLOW, "subscriber too slow; reconnect and resume with since")

@@ -38,7 +38,7 @@ from twenty_actors.errors import PayloadTooLargeError, RequestTimeoutError, Twen
 from twenty_actors.services import Services
 
 from .feeds import serve_feed
-from .pipeline import BodyReader, Pipeline, Request, Response, add_header, error_response
+from .pipeline import BodyReader, Pipeline, Request, Response, add_header
 
 log = logging.getLogger("twenty.http")
 
@@ -287,8 +287,9 @@ class _Connection:
             if message is None:
                 return
             if message.error is not None:
-                request = Request(message.method or "GET", "/", b"", {}, reader=_no_body)
-                await self._send(self._encode(None, error_response(request, message.error), keep=False))
+                request = Request(message.method or "GET", "/", b"", {}, reader=_no_body, peer=self.peer)
+                refusal = self.server.pipeline.refuse(request, message.error)
+                await self._send(self._encode(None, refusal, keep=False))
                 return
             path, _, query = message.url.partition(b"?")
             request = Request(message.method, path.decode("latin-1"), query, message.headers,

@@ -12,7 +12,10 @@ A transport (the native HTTP/1.1 server in ``native.py``, the ASGI app in ``app.
 6. admission lets the request run now, queues it, or refuses it (503);
 7. any exception becomes the documented envelope, GraphQL's on ``/graphql`` and ``/metadata`` and
    REST's elsewhere, with ``Retry-After`` when the error has one;
-8. ``Connection: close`` when the body was left unread or the server is stopping.
+8. ``Connection: close`` when the body was left unread or the server is stopping;
+9. every answer carries ``X-Request-Id`` (the client's, when it sent a fit one), which its error envelope
+   names too (``error.requestId``, or ``extensions.requestId`` on each GraphQL error), and which every log
+   line of the request carries; each request is counted (``metrics.py``) and logged once (``twenty.access``).
 
 The transport reads the body only when asked (:meth:`Request.read_body`), so a refusal costs no body.
 """
@@ -21,42 +24,52 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import re
+import time
 import uuid
-from urllib.parse import parse_qsl
 from collections.abc import Awaitable, Callable
 from typing import Any, final
+from urllib.parse import parse_qsl
 
 import msgspec
 
+from twenty_actors.admission import ShedError
 from twenty_actors.caller import Caller
 from twenty_actors.errors import (
     MethodNotAllowedError,
     NotFoundError,
     PayloadTooLargeError,
     RateLimitedError,
-    ServiceUnavailableError,
     TwentyError,
     UnsupportedMediaTypeError,
     ValidationError,
     client_error,
 )
 from twenty_actors.graphql.response import errors_body, twenty_error
+from twenty_actors.observe import request_id
 from twenty_actors.services import Services
 
+from . import metrics
+
 log = logging.getLogger("twenty.http")
+access_log = logging.getLogger("twenty.access")  # one line per request, at INFO
 
 BodyReader = Callable[[int], Awaitable[bytes]]
 JSON_TYPE = "application/json"
 _GRAPHQL_PATHS = ("/graphql", "/metadata")
 _encoder = msgspec.json.Encoder()
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_RAW_MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_ERRORS = msgspec.json.Decoder(list[dict[str, Any]])
 
 
 @final
 class Request:
     """What the pipeline needs of one HTTP request; the body stays with the transport until read."""
 
-    __slots__ = ("_reader", "body_read", "content_length", "headers", "host", "method", "path", "peer", "query",
-                 "scheme")
+    __slots__ = ("_reader", "api", "body_read", "caller", "content_length", "headers", "host", "method",
+                 "path", "peer", "query", "request_id", "route", "scheme")
 
     def __init__(self, method: str, path: str, query: bytes, headers: dict[str, str], *, reader: BodyReader,
                  peer: str | None = None, scheme: str = "http", host: str = "") -> None:
@@ -71,6 +84,11 @@ class Request:
         length = headers.get("content-length")
         self.content_length = int(length) if length is not None and length.isdigit() else None
         self.body_read = not self.content_length and "transfer-encoding" not in headers
+        # set by the pipeline as it goes: for the answer, the metrics and the access log
+        self.request_id = ""
+        self.route = metrics.UNMATCHED  # the pattern of the route that took it
+        self.api: str | None = None
+        self.caller: Caller | None = None
 
     async def read_body(self, limit: int) -> bytes:
         """The whole body, at most ``limit`` bytes.
@@ -133,6 +151,7 @@ class Route(msgspec.Struct, frozen=True):
     api: str | None = None  # rate-limited API ("graphql", "rest", "metadata"): authenticate first
     json_body: bool = False  # read a JSON body before the handler
     token_param: bool = False  # the credentials may come as ?token= (the OpenAPI documents, API.md)
+    pattern: str = ""  # the path it is served at, "{}" for a variable segment (set by RouteTable.add)
 
 
 @final
@@ -146,6 +165,7 @@ class RouteTable:
 
     def add(self, methods: str, path: str, route: Route) -> None:
         """Serve ``path`` for each of ``methods`` (space separated) with ``route``."""
+        route = msgspec.structs.replace(route, pattern=path)
         if "{}" in path:
             parts = tuple(None if p == "{}" else p for p in path.strip("/").split("/"))
             table = next((t for p, t in self._patterns if p == parts), None)
@@ -159,7 +179,7 @@ class RouteTable:
 
     def add_page(self, path: str, route: Route) -> None:
         """Serve ``path`` with ``route`` to a ``GET`` that asks for HTML; other requests get the routes."""
-        self._pages[path] = route
+        self._pages[path] = msgspec.structs.replace(route, pattern=path)
 
     def match(self, method: str, path: str, accept: str | None = None) -> tuple[Route, tuple[str, ...]]:
         """The route and path parameters of a request (``accept``: its ``Accept`` header, for the pages).
@@ -172,6 +192,7 @@ class RouteTable:
         if want == "GET" and path in self._pages and wants_html(accept):
             return self._pages[path], ()
         allowed: list[str] = []
+        pattern = path
         table = self._exact.get(path)
         if table is not None:
             if want in table:
@@ -185,10 +206,12 @@ class RouteTable:
                     continue
                 if want in table:
                     return table[want], params
+                if not allowed:
+                    pattern = next(iter(table.values())).pattern
                 allowed += table
         if not allowed:
             raise NotFoundError(f"No route for {method} {path}")
-        raise _NotAllowed(method, path, allowed)
+        raise _NotAllowed(method, path, allowed, pattern)
 
 
 def wants_html(accept: str | None) -> bool:
@@ -231,8 +254,9 @@ def _fit(parts: tuple[str | None, ...], segments: list[str]) -> tuple[str, ...] 
 
 
 class _NotAllowed(MethodNotAllowedError):
-    def __init__(self, method: str, path: str, allowed: list[str]) -> None:
+    def __init__(self, method: str, path: str, allowed: list[str], pattern: str) -> None:
         super().__init__(f"Method {method} is not allowed on {path}")
+        self.pattern = pattern  # of the routes at the path
         methods = dict.fromkeys(allowed)
         if "GET" in methods:
             methods["HEAD"] = None
@@ -248,24 +272,54 @@ class Pipeline:
         self.services = services
         self.routes = routes
         self.max_body = services.settings.max_body_bytes
+        self._metrics = metrics.RequestMetrics()
 
     async def handle(self, request: Request) -> Response:
         """The answer to one request; never raises (but for cancellation)."""
+        started = time.perf_counter()
+        given = request.headers.get("x-request-id")
+        request.request_id = given if given is not None and _REQUEST_ID.fullmatch(given) else new_request_id()
+        token = request_id.set(request.request_id)  # for every log line of this request (and its tasks)
+        metrics.IN_FLIGHT.inc()
+        try:
+            response = await self._answer(request)
+            self._done(request, response, started)
+            return response
+        finally:
+            metrics.IN_FLIGHT.dec()
+            request_id.reset(token)
+
+    def refuse(self, request: Request, error: Exception) -> Response:
+        """The answer to a request the transport could not read as HTTP (``error`` says why)."""
+        started = time.perf_counter()
+        request.request_id = new_request_id()
+        request.route = metrics.MALFORMED
+        token = request_id.set(request.request_id)
+        try:
+            response = error_response(request, error)
+            self._done(request, response, started)
+            return response
+        finally:
+            request_id.reset(token)
+
+    async def _answer(self, request: Request) -> Response:
         services = self.services
         rate_headers: list[tuple[str, str]] = []
         try:
             if services.stopping.is_set() and request.path != "/healthz":
                 # the listener is closing; a request that still reaches us on an open connection is refused
                 # cleanly (nothing was done; retry elsewhere or later) instead of being cut off
-                raise ServiceUnavailableError("The server is stopping, retry shortly", retry_after=1)
+                raise ShedError("The server is stopping, retry shortly", reason="stopping")
             if request.method == "OPTIONS":
                 return self._options(request)
             route, params = self.routes.match(request.method, request.path, request.headers.get("accept"))
+            request.route = route.pattern
+            request.api = route.api
             if request.content_length is not None and request.content_length > self.max_body:
                 raise PayloadTooLargeError(f"Request body is larger than {self.max_body} bytes")
             caller = None
             if route.api is not None:
-                caller = await self._admit(request, route, rate_headers)
+                caller = request.caller = await self._admit(request, route, rate_headers)
             body = await self._json_body(request) if route.json_body else b""
             call = Call(services, request, params, caller, body)
             if caller is None:
@@ -278,7 +332,15 @@ class Pipeline:
                     response = await route.handler(call)
                 finally:
                     services.admission.leave(caller.workspace_id)
+            if request.path in _GRAPHQL_PATHS and response.body.startswith(b'{"errors":'):
+                response.body = tag_graphql_errors(response.body, request.request_id)
         except Exception as exc:  # noqa: BLE001 - every failure becomes the documented envelope
+            if isinstance(exc, ShedError):
+                metrics.shed(exc.reason)
+            elif isinstance(exc, RateLimitedError):
+                metrics.shed("rate_limit")
+            elif isinstance(exc, _NotAllowed):
+                request.route = exc.pattern
             response = error_response(request, exc)
         if rate_headers:
             have = {k.lower() for k, _ in response.headers}
@@ -289,10 +351,28 @@ class Pipeline:
             response.close = True
         return response
 
+    def _done(self, request: Request, response: Response, started: float) -> None:
+        """Name the request in its answer, count it, and write its access-log line."""
+        response.headers.append(("X-Request-Id", request.request_id))
+        seconds = time.perf_counter() - started
+        self._metrics.record(request.api, request.route, request.method, response.status, seconds)
+        if access_log.isEnabledFor(logging.INFO):
+            workspace_id = api_key_id = None
+            if request.caller is not None:
+                principal = request.caller.principal
+                workspace_id = str(principal.workspace_id)
+                if principal.kind == "api_key":
+                    api_key_id = str(principal.subject_id)
+            access_log.info("request", extra={
+                "method": request.method, "path": request.path, "status": response.status,
+                "duration_ms": round(seconds * 1000, 3), "bytes": len(response.body),
+                "workspace_id": workspace_id, "api_key_id": api_key_id, "request_id": request.request_id})
+
     def _options(self, request: Request) -> Response:
         try:
             self.routes.match("_", request.path)
         except _NotAllowed as exc:
+            request.route = exc.pattern
             return Response(200, headers=[("Allow", exc.allow)], content_type=None)
         raise AssertionError("no route takes the method '_'")
 
@@ -332,7 +412,13 @@ def error_response(request: Request, exc: Exception) -> Response:
         error_id = uuid.uuid4().hex[:12]
         log.error("unexpected error %s on %s %s", error_id, request.method, request.path, exc_info=exc)
         error = TwentyError(f"Internal server error (error id {error_id})")
-    body = errors_body([twenty_error(error)]) if request.path in _GRAPHQL_PATHS else rest_error_body(error)
+    if request.path in _GRAPHQL_PATHS:
+        entry = twenty_error(error)
+        if request.request_id:
+            entry["extensions"]["requestId"] = request.request_id
+        body = errors_body([entry])
+    else:
+        body = rest_error_body(error, request.request_id)
     headers: list[tuple[str, str]] = []
     if error.retry_after is not None:
         headers.append(("Retry-After", str(max(1, math.ceil(error.retry_after)))))
@@ -341,14 +427,36 @@ def error_response(request: Request, exc: Exception) -> Response:
     return Response(error.http_status, body, headers)
 
 
-def rest_error_body(exc: TwentyError) -> bytes:
-    """API.md's REST error envelope, encoded."""
+def rest_error_body(exc: TwentyError, request_id: str = "") -> bytes:
+    """API.md's REST error envelope, encoded (with ``requestId`` when given)."""
     error: dict[str, Any] = {"message": exc.message, "code": exc.code, "statusCode": exc.http_status}
     if exc.details:
         error["details"] = exc.details
     if exc.retry_after is not None:
         error["retryAfter"] = max(1, math.ceil(exc.retry_after))
+    if request_id:
+        error["requestId"] = request_id
     return _encoder.encode({"error": error})
+
+
+def tag_graphql_errors(body: bytes, request_id: str) -> bytes:
+    """A GraphQL answer with ``extensions.requestId`` on each of its errors; ``data`` passed on as it is."""
+    try:
+        members = _RAW_MEMBERS.decode(body)
+        errors = _ERRORS.decode(members["errors"])
+    except (msgspec.DecodeError, KeyError):
+        return body
+    for error in errors:
+        extensions = error.get("extensions")
+        if not isinstance(extensions, dict):
+            extensions = error["extensions"] = {}
+        extensions["requestId"] = request_id
+    return _encoder.encode({**members, "errors": errors})
+
+
+def new_request_id() -> str:
+    """A request id for a request that brought none (or none fit to use): 32 random hex digits."""
+    return os.urandom(16).hex()
 
 
 def json_response(value: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:

@@ -1,4 +1,4 @@
-"""Every HTTP route of the server and its handler: health, auth, GraphQL, metadata, REST, OpenAPI, pages.
+"""Every HTTP route and its handler: health, metrics, auth, GraphQL, metadata, REST, OpenAPI, pages.
 
 Handlers get a :class:`Call` whose caller is authenticated, rate limited and admitted, and whose JSON
 body is read, by the pipeline (``pipeline.py``); they only run the request. ``/ws`` is answered here
@@ -11,12 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+import trio
 
 from twenty_actors import rest
-from twenty_actors.errors import MALFORMED_JSON, ForbiddenError, TwentyError, ValidationError
+from twenty_actors.errors import (
+    MALFORMED_JSON,
+    ForbiddenError,
+    TwentyError,
+    UnauthorizedError,
+    ValidationError,
+)
 from twenty_actors.graphql.core_endpoint import run_core_request
 from twenty_actors.graphql.metadata_endpoint import run_metadata_request
 
+from . import metrics
 from .pages import Pages
 from .pipeline import Call, Request, Response, Route, RouteTable, error_response, json_response
 
@@ -58,6 +66,15 @@ async def healthz(call: Call) -> Response:
     if await services.healthy():
         return json_response({"status": "ok"})
     return json_response({"status": "unavailable"}, 503, [("Retry-After", "1")])
+
+
+async def metrics_page(call: Call) -> Response:
+    """Every metric in Prometheus's text format; behind a bearer token when ``--metrics-token`` is set."""
+    token = call.services.settings.metrics_token
+    if token and not metrics.authorized(call.request.headers.get("authorization"), token):
+        raise UnauthorizedError("/metrics needs the metrics token: Authorization: Bearer <token>")
+    # off the event loop: under --workers it reads every worker's files
+    return Response(200, await trio.to_thread.run_sync(metrics.exposition), content_type=metrics.CONTENT_TYPE)
 
 
 async def websocket_only(call: Call) -> Response:
@@ -151,6 +168,7 @@ def build_routes() -> RouteTable:
     table.add_page("/rest/docs", Route(pages.docs_page))
     table.add("GET", "/assets/{}/{}", Route(pages.static_file))
     table.add("GET", "/healthz", Route(healthz))
+    table.add("GET", "/metrics", Route(metrics_page))
     table.add("GET", "/ws", Route(websocket_only))
     table.add("POST", "/auth/signup", Route(signup, json_body=True))
     table.add("POST", "/auth/login", Route(login, json_body=True))

@@ -15,7 +15,9 @@ import msgspec
 import trio
 
 from twenty_actors.errors import TwentyError
-from twenty_actors.settings import SERVERS, Settings, parse_rate_limits
+from twenty_actors.settings import LOG_FORMATS, SERVERS, Settings, parse_rate_limits
+
+from .logs import configure_logging, default_format
 
 log = logging.getLogger("twenty")
 
@@ -38,7 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where the embedded PostgreSQL keeps its data (TWENTY_DATA_DIR)")
         p.add_argument("--database-url", default=_env("DATABASE_URL"),
                        help="an external PostgreSQL instead of the embedded one (TWENTY_DATABASE_URL)")
-        p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"), help="TWENTY_LOG_LEVEL")
+        p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"),
+                       help="debug, info (with an access-log line per request), warning or error "
+                            "(TWENTY_LOG_LEVEL)")
+        p.add_argument("--log-format", choices=LOG_FORMATS, default=_env("LOG_FORMAT"),
+                       help="log lines as JSON objects or text; default: text on a terminal, else JSON "
+                            "(TWENTY_LOG_FORMAT)")
 
     serve = sub.add_parser("serve", help="run the server")
     common(serve)
@@ -74,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-connections", type=int, default=int(_env("MAX_CONNECTIONS", "1000")),
                        help="open client connections per process; more wait in the listen backlog "
                             "(TWENTY_MAX_CONNECTIONS)")
+    serve.add_argument("--metrics-token", default=_env("METRICS_TOKEN"),
+                       help="ask GET /metrics for this bearer token; default: /metrics is open "
+                            "(TWENTY_METRICS_TOKEN)")
     serve.add_argument("--max-body-bytes", type=int, default=int(_env("MAX_BODY_BYTES", str(1024 * 1024))),
                        help="largest accepted request body (TWENTY_MAX_BODY_BYTES)")
 
@@ -100,10 +110,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                      db_timeout_s=max(0.1, args.db_timeout), server=args.server,
                      keep_alive_timeout_s=max(0.1, args.keep_alive_timeout),
                      max_connections=max(1, args.max_connections),
-                     reuse_port=args.reuse_port_of > 1,
+                     reuse_port=args.reuse_port_of > 1, metrics_token=args.metrics_token or None,
                      cross_process_events=args.reuse_port_of > 1 or _flag("CROSS_PROCESS_EVENTS"))
-    return Settings(data_dir=Path(args.data_dir), database_url=args.database_url or None,
-                    log_level=args.log_level, **extra)
+    return Settings(data_dir=Path(args.data_dir), database_url=args.database_url or None, log_level=args.log_level,
+                    log_format=args.log_format or default_format(sys.stderr), **extra)
 
 
 async def serve(settings: Settings, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
@@ -149,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", module="platformdirs")
     args = build_parser().parse_args(argv)
     settings = settings_from_args(args)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "serve":
         if settings.workers > 1:
             from .workers import run_workers

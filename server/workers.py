@@ -10,18 +10,26 @@ the webhook outbox (SKIP LOCKED), the event log (change feeds are told of other 
 NOTIFY), and write order per workspace (an advisory lock around each group commit). Rate limits
 are kept per worker: with N workers a caller may get up to N times its limit, unless the load
 balancer routes each workspace to one worker.
+
+Metrics: the parent makes a fresh directory for the run and names it to the workers in
+``PROMETHEUS_MULTIPROC_DIR``; each worker keeps its values in files there, and the one that answers
+``GET /metrics`` adds up everyone's. A worker that dies is marked dead (its gauges leave the sum; its
+counters stay, so totals never go backwards); the directory is removed when the parent stops.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 
 import trio
+from prometheus_client.multiprocess import mark_process_dead
 
 from twenty_storage.embedded import open_embedded_postgres
 from twenty_storage.migrations import apply_migrations
@@ -38,7 +46,8 @@ def worker_argv(settings: Settings, dsn: str, workers: int) -> list[str]:
             "--port", str(settings.port), "--log-level", settings.log_level, "--max-body-bytes",
             str(settings.max_body_bytes), "--max-in-flight", str(settings.max_in_flight_per_workspace),
             "--max-running", str(settings.max_running), "--max-waiting", str(settings.max_waiting),
-            "--db-timeout", str(settings.db_timeout_s), "--server", settings.server,
+            "--db-timeout", str(settings.db_timeout_s), "--server", settings.server, "--log-format",
+            settings.log_format,
             "--keep-alive-timeout", str(settings.keep_alive_timeout_s),
             "--max-connections", str(settings.max_connections), "--workspace-share", str(settings.workspace_share),
             "--rate-limits",
@@ -66,6 +75,7 @@ async def _run_worker(index: int, argv: Sequence[str], env: dict[str, str], stop
                     await process.wait()
                 if scope.cancelled_caught:
                     process.kill()
+            mark_process_dead(process.pid, env["PROMETHEUS_MULTIPROC_DIR"])
         if stopping.is_set():
             return
         log.error("worker %d exited with %s; restarting in %.1f s", index, process.returncode, backoff)
@@ -81,9 +91,13 @@ async def run_workers(settings: Settings, workers: int) -> None:
             dsn = await stack.enter_async_context(open_embedded_postgres(settings.data_dir))
         async with open_storage(dsn, min_size=1, max_size=1) as db:
             await apply_migrations(db)  # once, before the workers race for it
-        env = {**os.environ, "TWENTY_CROSS_PROCESS_EVENTS": "1"}
+        metrics_dir = tempfile.mkdtemp(prefix="twenty-metrics-")  # the workers' metrics, for this run only
+        stack.callback(shutil.rmtree, metrics_dir, ignore_errors=True)
+        env = {**os.environ, "TWENTY_CROSS_PROCESS_EVENTS": "1", "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
         if settings.secret:
             env["TWENTY_SECRET"] = settings.secret  # not on the command line, where ps would show it
+        if settings.metrics_token:
+            env["TWENTY_METRICS_TOKEN"] = settings.metrics_token
         argv = worker_argv(settings, dsn, workers)
         stopping = trio.Event()
         async with trio.open_nursery() as nursery:

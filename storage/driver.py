@@ -34,6 +34,8 @@ from psycopg.adapt import AdaptersMap, Transformer
 from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_loads
 
+from .metrics import POOL_IDLE, POOL_IN_USE
+
 _ExecStatus = pq.ExecStatus
 _Field = pq.DiagnosticField
 _OK = (_ExecStatus.COMMAND_OK, _ExecStatus.TUPLES_OK, _ExecStatus.EMPTY_QUERY)
@@ -515,26 +517,43 @@ class Pool:
         self._info = info
         self.nursery: trio.Nursery | None = None
         self._min_size = min_size
+        self._max_size = max_size
         self._slots = trio.Semaphore(max_size)
         self._idle: list[Connection] = []
         self._connect_timeout_s = connect_timeout_s
         self._closing = False
+        self._in_use = self._idle_count = 0  # as last published (metrics.py)
 
     async def open(self) -> None:
         """Open the first ``min_size`` connections."""
         for _ in range(self._min_size):
             self._idle.append(await Connection.connect(self._info, timeout_s=self._connect_timeout_s))
+        self._count()
+
+    def _count(self) -> None:
+        """Publish the pool's use: the changes since the last time, so that several pools add up."""
+        in_use = self._max_size - self._slots.value
+        if in_use != self._in_use:
+            POOL_IN_USE.inc(in_use - self._in_use)
+            self._in_use = in_use
+        idle = len(self._idle)
+        if idle != self._idle_count:
+            POOL_IDLE.inc(idle - self._idle_count)
+            self._idle_count = idle
 
     async def acquire(self) -> Connection:
         await self._slots.acquire()
         if self._idle:
-            return self._idle.pop()
+            conn = self._idle.pop()
+            self._count()
+            return conn
         conn = None
         try:
             conn = await Connection.connect(self._info, timeout_s=self._connect_timeout_s)
         finally:
             if conn is None:
                 self._slots.release()
+        self._count()
         return conn
 
     def release(self, conn: Connection) -> None:
@@ -546,6 +565,7 @@ class Pool:
         else:
             conn.close()
         self._slots.release()
+        self._count()
 
     async def _recover(self, conn: Connection) -> None:
         try:
@@ -568,5 +588,6 @@ class Pool:
         self._closing = True
         while self._idle:
             self._idle.pop().close()
+        self._count()
 
 

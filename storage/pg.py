@@ -6,15 +6,21 @@ Trio code calls ``await db.fetchval(...)`` and friends; each call borrows a conn
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import trio
 
+from . import metrics
 from .driver import Connection, ConnectionLostError, ParameterError, PgError, Pool, Row, conninfo
 from .errors import StorageError, StorageUnavailableError, from_pg
+from .metrics import CallMetrics
 from .sql import ident
+
+log = logging.getLogger("twenty.storage")
 
 T = TypeVar("T")
 
@@ -52,22 +58,30 @@ class Database:
         self.unresponsive = False  # the watchdog could not get an answer: fail at once
         self._suspect = trio.Event()  # set when a call timed out: the watchdog probes
 
-    async def _call(self, fn: Callable[[Connection], Awaitable[T]]) -> T:
+    async def _call(self, fn: Callable[[Connection], Awaitable[T]], calls: CallMetrics) -> T:
         """``fn`` with a pooled connection, bounded by ``timeout_s``; driver failures as StorageError."""
         if self.unresponsive:
+            calls.refused()
             raise StorageUnavailableError("PostgreSQL is not answering")
+        started = time.perf_counter()
         with trio.move_on_after(self.timeout_s):
             try:
                 conn = await self._pool.acquire()
             except ConnectionLostError as exc:
+                calls.answered(started, ok=False)
                 raise from_pg(exc) from exc
             try:
-                return await fn(conn)
+                result = await fn(conn)
             except _FAILURES as exc:
+                calls.answered(started, ok=False)
                 raise from_pg(exc) from exc
             finally:
                 self._pool.release(conn)
+            calls.answered(started, ok=True)
+            return result
         # the pool has the statement cancelled on the server, in the background
+        calls.timeout.inc()
+        log.warning("PostgreSQL did not answer within %g s; the statement is cancelled", self.timeout_s)
         self._suspect.set()
         raise StorageUnavailableError(f"PostgreSQL did not answer within {self.timeout_s:g} s")
 
@@ -77,9 +91,15 @@ class Database:
             await self._suspect.wait()
             self._suspect = trio.Event()
             while not await self._answers(probe_every_s * 2):
-                self.unresponsive = True
+                if not self.unresponsive:
+                    self.unresponsive = True
+                    metrics.UNRESPONSIVE.set(1)
+                    log.error("PostgreSQL does not answer; refusing every call until it does")
                 await trio.sleep(probe_every_s)
-            self.unresponsive = False
+            if self.unresponsive:
+                self.unresponsive = False
+                metrics.UNRESPONSIVE.set(0)
+                log.warning("PostgreSQL answers again")
 
     async def _answers(self, within_s: float) -> bool:
         """Whether a new connection gets an answer to ``SELECT 1`` within ``within_s``."""
@@ -99,23 +119,23 @@ class Database:
 
     async def fetch(self, sql: str, *args: object) -> list[Row]:
         """Rows of one statement."""
-        return await self._call(lambda conn: conn.fetch(sql, *args))
+        return await self._call(lambda conn: conn.fetch(sql, *args), metrics.FETCH)
 
     async def fetchrow(self, sql: str, *args: object) -> Row | None:
         """The first row of one statement, or None."""
-        return await self._call(lambda conn: conn.fetchrow(sql, *args))
+        return await self._call(lambda conn: conn.fetchrow(sql, *args), metrics.FETCHROW)
 
     async def fetchval(self, sql: str, *args: object) -> Any:
         """The first column of the first row of one statement, or None."""
-        return await self._call(lambda conn: conn.fetchval(sql, *args))
+        return await self._call(lambda conn: conn.fetchval(sql, *args), metrics.FETCHVAL)
 
     async def execute(self, sql: str, *args: object) -> str:
         """Run one statement; its status text."""
-        return await self._call(lambda conn: conn.execute(sql, *args))
+        return await self._call(lambda conn: conn.execute(sql, *args), metrics.EXECUTE)
 
     async def fetch_json_bytes(self, sql: str, *args: object) -> bytes:
         """The single JSON column of one statement, as the UTF-8 bytes PostgreSQL sent (never decoded)."""
-        return await self._call(lambda conn: conn.fetch_json(sql, *args))
+        return await self._call(lambda conn: conn.fetch_json(sql, *args), metrics.FETCH_JSON)
 
     async def transaction(self, statements: Sequence[Statement]) -> list[list[Row]]:
         """Run statements in one transaction; the rows of each."""
@@ -124,7 +144,7 @@ class Database:
             async with conn.transaction():
                 return [await conn.fetch(sql, *args) for sql, args in statements]
 
-        return await self._call(run)
+        return await self._call(run, metrics.TRANSACTION)
 
     async def run_batch(
         self, jobs: Sequence[Sequence[Statement]], *, lock_key: int | None = None,
@@ -139,13 +159,15 @@ class Database:
         workspace across server processes).
         """
         try:
-            return await self._call(lambda conn: _run_batch(conn, jobs, lock_key, notify, savepoints=False))
+            return await self._call(lambda conn: _run_batch(conn, jobs, lock_key, notify, savepoints=False),
+                                   metrics.BATCH)
         except _BatchFailedError:
-            return await self._call(lambda conn: _run_batch(conn, jobs, lock_key, notify, savepoints=True))
+            return await self._call(lambda conn: _run_batch(conn, jobs, lock_key, notify, savepoints=True),
+                                   metrics.BATCH)
 
     async def with_connection(self, fn: Callable[[Connection], Awaitable[T]]) -> T:
         """Run ``fn(conn)`` with one pooled connection (storage-internal use)."""
-        return await self._call(fn)
+        return await self._call(fn, metrics.CONNECTION)
 
     @asynccontextmanager
     async def listen(self, channel: str, *, buffer: int = 1000) -> AsyncIterator[Listener]:

@@ -36,6 +36,14 @@ import trio
 from .errors import ServiceUnavailableError
 
 
+class ShedError(ServiceUnavailableError):
+    """A request refused at once to shed load (503 + Retry-After); ``reason`` names the limit, for metrics."""
+
+    def __init__(self, message: str, *, reason: str, retry_after: float = 1) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.reason = reason  # one of a few fixed words: "workspace_busy", "server_busy", ...
+
+
 @final
 class _Waiter:
     __slots__ = ("event", "granted")
@@ -74,14 +82,14 @@ class FairGate:
         """Admit one request of ``key`` and wait for its slot; the same task calls :meth:`leave` at its end.
 
         Raises:
-            ServiceUnavailableError: ``key`` holds its share already, or too many requests wait.
+            ShedError: ``key`` holds its share already, or too many requests wait.
         """
         await trio.lowlevel.checkpoint_if_cancelled()
         held = self._held.get(key, 0)
         if held >= self.per_key:
-            raise ServiceUnavailableError("This workspace is busy, retry shortly", retry_after=1)
+            raise ShedError("This workspace is busy, retry shortly", reason="workspace_busy")
         if self.waiting >= self.max_waiting and not self._may_run_now(key):
-            raise ServiceUnavailableError("The server is busy, retry shortly", retry_after=1)
+            raise ShedError("The server is busy, retry shortly", reason="server_busy")
         self._held[key] = held + 1
         self._seen[key] = trio.current_time()
         entered = False

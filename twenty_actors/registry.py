@@ -15,7 +15,7 @@ from twenty_storage.pg import Database
 
 from .admission import FairGate
 from .errors import TwentyError, UnauthorizedError, WorkspaceUnavailableError, from_storage
-from .observe import WorkspaceCoolingDown, observe
+from .observe import WorkspaceCoolingDown, observe, request_id
 from .supervisor import CrashLoopError, RestartPolicy, supervise
 from .webhooks.sender import Wakeup
 from .workspace.actor import (
@@ -137,6 +137,9 @@ class Registry:
             log.warning("workspace %s could not reload: %s", workspace_id, exc.message)
 
     async def _run_workspace(self, entry: _Entry, inbox: trio.MemoryReceiveChannel[Envelope]) -> None:
+        # started by whichever request needed the workspace first; the actor serves them all: its log lines
+        # must not carry that one request's id
+        request_id.set(None)
         wid = entry.handle.workspace_id
 
         def retire() -> bool:

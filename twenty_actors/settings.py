@@ -7,6 +7,7 @@ from pathlib import Path
 import msgspec
 
 SERVERS = ("native", "hypercorn")  # the HTTP transports: our own HTTP/1.1 server, or Hypercorn (ASGI)
+LOG_FORMATS = ("json", "text")  # one JSON object a line, or text for a person at a terminal
 DEFAULT_RATE_LIMITS = {"graphql": 100, "rest": 200, "metadata": 50}
 
 
@@ -22,6 +23,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signup: bool = True
     webhook_allow_private: bool = False
     log_level: str = "info"
+    log_format: str = "json"  # "json" (one JSON object a line) or "text"; the command line picks it
+    metrics_token: str | None = None  # when set, GET /metrics asks for it as a bearer token
     max_body_bytes: int = 1024 * 1024
     graceful_timeout_s: float = 10.0
     pool_size: int = 10

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import trio
 
-from .observe import ActorRestarted, observe
+from .observe import ActorCrashed, ActorRestarted, ActorStarted, ActorStopped, observe
 
 log = logging.getLogger("twenty.supervisor")
 
@@ -49,17 +49,25 @@ async def supervise(
     """
     crashes: deque[float] = deque()
     while True:
+        started = False
         try:
-            async with trio.open_nursery() as nursery:
-                value = await nursery.start(actor, *args)
-                task_status.started(value)
-                task_status = trio.TASK_STATUS_IGNORED
+            try:
+                async with trio.open_nursery() as nursery:
+                    value = await nursery.start(actor, *args)
+                    started = True
+                    observe(ActorStarted(name=name))
+                    task_status.started(value)
+                    task_status = trio.TASK_STATUS_IGNORED
+            finally:
+                if started:  # returned, crashed or cancelled: not running any more
+                    observe(ActorStopped(name=name))
             return
         except Exception as exc:  # never BaseException: Cancelled must pass through
             now = trio.current_time()
             crashes.append(now)
             while now - crashes[0] > policy.window_s:
                 crashes.popleft()
+            observe(ActorCrashed(name=name, crashes=len(crashes)))
             if len(crashes) > policy.max_restarts:
                 raise CrashLoopError(name) from exc
             log.warning("%s crashed; restarting", name, exc_info=exc)

@@ -3,10 +3,11 @@
 One set of services, two transports on their own ports (``serve_http(server="native")`` and
 ``serve_http(server="hypercorn")``) in one nursery, one account. Each request is sent to both, and the
 answers compared: status, headers (lower-cased names; values compared too, except those that change from
-one request to the next: ``date``, ``x-ratelimit-remaining``, ``x-ratelimit-reset``; ``content-length``
-by presence; ``allow`` as a set of methods; ``server`` not at all) and body. Requests are chosen so that their
-answers are deterministic: reads of the same records, errors, and writes to records whose ids the test
-picks (one per transport, put back to a placeholder before comparing, with the write's timestamps).
+one request to the next: ``date``, ``x-ratelimit-remaining``, ``x-ratelimit-reset``, ``x-request-id``
+(and the request id in error bodies); ``content-length`` by presence; ``allow`` as a set of methods;
+``server`` not at all) and body. Requests are chosen so that their answers are deterministic: reads of
+the same records, errors, and writes to records whose ids the test picks (one per transport, put back to
+a placeholder before comparing, with the write's timestamps).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from ..conftest import Account
 
 TRANSPORTS = ("native", "hypercorn")
-ANY_VALUE = frozenset({"date", "x-ratelimit-remaining", "x-ratelimit-reset"})
+ANY_VALUE = frozenset({"date", "x-ratelimit-remaining", "x-ratelimit-reset", "x-request-id"})
 # which software answers is no part of the answer: Hypercorn names itself, the native server does not
 NOT_COMPARED = frozenset({"server"})
 _TIMESTAMP = re.compile(rb'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"')
@@ -108,6 +109,7 @@ def comparable(side: Side, response: httpx.Response, *,
             value = ", ".join(sorted(m.strip() for m in value.split(",")))
         headers.append((name, value))
     body = response.content.replace(side.url.encode(), b"<base-url>")
+    body = body.replace(response.headers["x-request-id"].encode(), b"<request-id>")  # new for each request
     for placeholder, record_id in side.ids.items():
         body = body.replace(record_id.encode(), f"<{placeholder}>".encode())
     if volatile:  # a write's createdAt/updatedAt: the two writes happen a moment apart

@@ -16,15 +16,15 @@ from twenty_storage import accounts, events, webhooks
 from twenty_storage.errors import StorageError, StorageUnavailableError
 from twenty_storage.pg import Database
 
+from ..admission import ShedError
 from ..errors import (
     DeadlineExceededError,
     NotFoundError,
-    ServiceUnavailableError,
     TwentyError,
     WorkspaceUnavailableError,
     from_storage,
 )
-from ..observe import WriteBatchCommitted, observe
+from ..observe import WRITE_QUEUED, WriteBatchCommitted, WriteQueueChanged, observe
 from .messages import (
     CreateApiKey,
     Envelope,
@@ -102,7 +102,7 @@ class WorkspaceHandle:
         try:
             self._mailbox.send_nowait(Envelope(msg, reply_tx))
         except trio.WouldBlock:
-            raise ServiceUnavailableError("workspace is overloaded, retry shortly", retry_after=1) from None
+            raise ShedError("workspace is overloaded, retry shortly", reason="mailbox_full") from None
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             raise MailboxClosedError() from None
         try:
@@ -223,11 +223,15 @@ class WorkspaceActor:
         finally:
             self.hub.close_all("workspace stopped")
             # after a crash, queued writes are answered (503) at once instead of hanging
+            drained = 0
             while True:
                 try:
                     write_rx.receive_nowait().reply.close()
                 except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
                     break
+                drained += 1
+            if drained:
+                observe(WriteQueueChanged(delta=-drained))
 
     def _dispatch(self, env: Envelope, nursery: trio.Nursery, write_tx: trio.MemorySendChannel[Envelope]) -> None:
         msg = env.msg
@@ -236,10 +240,12 @@ class WorkspaceActor:
                 try:
                     write_tx.send_nowait(env)
                 except trio.WouldBlock:
-                    error = ServiceUnavailableError("write queue is full, retry shortly", retry_after=1)
+                    error = ShedError("write queue is full, retry shortly", reason="write_queue_full")
                     with contextlib.suppress(trio.BrokenResourceError):
                         env.reply.send_nowait(Err(error))
                     env.reply.close()
+                else:
+                    observe(WRITE_QUEUED)
             case _:
                 nursery.start_soon(self._answer, env)
 
@@ -373,6 +379,7 @@ class WorkspaceActor:
         """Drain the write queue: writes that wait while a commit runs go into the next one."""
         async for first in queue:
             batch = [first]
+            alone = None  # a metadata change commits alone, after the writes queued before it
             if isinstance(first.msg, RunWrite):
                 while len(batch) < self.settings.max_batch:
                     try:
@@ -380,12 +387,13 @@ class WorkspaceActor:
                     except (trio.WouldBlock, trio.EndOfChannel):
                         break
                     if isinstance(env.msg, RunMetadataChange):
-                        # metadata changes commit alone, after the writes queued before them
-                        await self._commit(batch)
-                        batch = [env]
+                        alone = env
                         break
                     batch.append(env)
+            observe(WriteQueueChanged(delta=-len(batch) - (alone is not None)))
             await self._commit(batch)
+            if alone is not None:
+                await self._commit([alone])
 
     async def _commit(self, batch: list[Envelope]) -> None:
         state = self.handle.state
