@@ -109,12 +109,12 @@ class _Session:
             return
         scope = trio.CancelScope()
         self.subscriptions[sid] = (sub, scope)
+        metrics.FEED_SUBSCRIPTIONS.inc()  # here: counted by the time it is confirmed (_forward takes it off)
         nursery.start_soon(self._forward, sid, sub, scope, since, live_from, schema, objects, actions)
         await self.outbox.send(_encoder.encode({"type": "subscribed", "id": sid, "seq": live_from}))
 
     async def _forward(self, sid: str, sub: Subscriber, scope: trio.CancelScope, since: int | None, live_from: int,
                        schema: str, objects: list[str] | None, actions: list[str] | None) -> None:
-        metrics.FEED_SUBSCRIPTIONS.inc()
         try:
             await self._forward_events(sid, sub, scope, since, live_from, schema, objects, actions)
         finally:

@@ -63,6 +63,10 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
         foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *render],
     )
+    # what no line shows, no record should gather (the logging HOWTO's "Optimization"): the caller's frame,
+    # the thread and the process; a third of an access line's cost
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()

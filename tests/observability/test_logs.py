@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import structlog
+from prometheus_client.parser import text_string_to_metric_families
 from twenty_server.logs import configure_logging
 from twenty_storage.driver import Connection, conninfo
 from twenty_storage.sql import ident
@@ -70,6 +71,10 @@ async def test_an_access_line_per_request_and_request_ids_elsewhere(pg_dsn: str,
             finally:
                 blocker.close()
             assert stuck.status_code == 503
+            scraped = (await client.get("/metrics")).text
+            timeouts = [s.value for family in text_string_to_metric_families(scraped) for s in family.samples
+                        if s.name == "twenty_db_calls_total" and s.labels["outcome"] == "timeout"]
+            assert sum(timeouts) == 1
         server.signal(signal.SIGTERM)
         assert await server.wait() == 0, server.log()
 
@@ -77,7 +82,7 @@ async def test_an_access_line_per_request_and_request_ids_elsewhere(pg_dsn: str,
     access = [line for line in lines if line["logger"] == "twenty.access"]
     ids = Counter(line["request_id"] for line in access)
     assert ids == Counter(response.headers["x-request-id"] for response in answered)  # one line each
-    assert len(answered) == 9
+    assert len(answered) == 10
     assert "mine-1" in ids
     assert "no good" not in ids
     for response in answered:
@@ -130,9 +135,13 @@ def restore_logging() -> Iterator[None]:
     """configure_logging() changes the root logger of this process: put it back for the other tests."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    flags = {name: getattr(logging, name) for name in ("_srcfile", "logThreads", "logProcesses",
+                                                         "logMultiprocessing")}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    for name, flag in flags.items():
+        setattr(logging, name, flag)
     structlog.reset_defaults()
 
 
