@@ -157,6 +157,27 @@ async def delete_record(call: Call) -> Response:
     return Response(200, _encode(deleted))
 
 
+async def update_records(call: Call) -> Response:
+    (plural,) = call.params
+    answer = await rest.write_records(call.caller, plural, "update", call.request.query, call.body)
+    return Response(200, answer)
+
+
+async def delete_records(call: Call) -> Response:
+    (plural,) = call.params
+    return Response(200, await rest.write_records(call.caller, plural, "delete", call.request.query))
+
+
+async def restore_record(call: Call) -> Response:
+    plural, record_id = call.params
+    return Response(200, await rest.restore_record(call.caller, plural, record_id, call.request.query))
+
+
+async def restore_records(call: Call) -> Response:
+    (plural,) = call.params
+    return Response(200, await rest.write_records(call.caller, plural, "restore", call.request.query))
+
+
 def build_routes() -> RouteTable:
     """The route table of the server (API.md)."""
     table = RouteTable()
@@ -178,8 +199,13 @@ def build_routes() -> RouteTable:
     table.add("GET", "/rest/open-api/core", Route(open_api_core, api="rest", token_param=True))
     table.add("GET", "/rest/open-api/metadata", Route(open_api_metadata, api="rest", token_param=True))
     table.add("POST", "/rest/batch/{}", Route(create_records, api="rest", json_body=True))
+    # before /rest/{}/{}: PATCH /rest/restore/companies restores, it does not update a record "companies"
+    table.add("PATCH", "/rest/restore/{}/{}", Route(restore_record, api="rest"))
+    table.add("PATCH", "/rest/restore/{}", Route(restore_records, api="rest"))
     table.add("GET", "/rest/{}", Route(list_records, api="rest"))
     table.add("POST", "/rest/{}", Route(create_record, api="rest", json_body=True))
+    table.add("PATCH", "/rest/{}", Route(update_records, api="rest", json_body=True))
+    table.add("DELETE", "/rest/{}", Route(delete_records, api="rest"))
     table.add("GET", "/rest/{}/{}", Route(get_record, api="rest"))
     table.add("PATCH PUT", "/rest/{}/{}", Route(update_record, api="rest", json_body=True))
     table.add("DELETE", "/rest/{}/{}", Route(delete_record, api="rest"))

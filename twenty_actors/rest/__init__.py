@@ -5,7 +5,9 @@ from ._endpoint import create_records as create_records
 from ._endpoint import delete_record as delete_record
 from ._endpoint import get_record as get_record
 from ._endpoint import list_records as list_records
+from ._endpoint import restore_record as restore_record
 from ._endpoint import update_record as update_record
+from ._endpoint import write_records as write_records
 from ._grammar import decode_query as decode_query
 from ._plans import RestPlan as RestPlan
 from ._plans import create_many_plan as create_many_plan
@@ -13,7 +15,9 @@ from ._plans import create_plan as create_plan
 from ._plans import delete_plan as delete_plan
 from ._plans import get_plan as get_plan
 from ._plans import list_plan as list_plan
+from ._plans import restore_plan as restore_plan
 from ._plans import update_plan as update_plan
+from ._plans import write_many_plan as write_many_plan
 from ._query import ListQuery as ListQuery
 from ._query import parse_list_query as parse_list_query
 from .openapi import core_document as core_document
@@ -36,6 +40,10 @@ __all__ = [
     "list_records",
     "metadata_document",
     "parse_list_query",
+    "restore_plan",
+    "restore_record",
     "update_plan",
     "update_record",
+    "write_many_plan",
+    "write_records",
 ]

@@ -17,7 +17,9 @@ from ._plans import (
     delete_plan,
     get_plan,
     list_plan,
+    restore_plan,
     update_plan,
+    write_many_plan,
 )
 
 if TYPE_CHECKING:
@@ -38,7 +40,8 @@ async def _read(caller: Caller, planned: RestPlan) -> bytes:
 
 
 async def _write(caller: Caller, planned: RestPlan) -> str | None:
-    rows = await caller.write(planned.plan, planned.variables)
+    rows = await caller.write(planned.plan, planned.variables, match=planned.match, verb=planned.verb,
+                              label=planned.obj.label_singular)
     answer: str | None = rows[0][0][0] if rows and rows[0] else None
     return answer
 
@@ -91,3 +94,20 @@ async def delete_record(caller: Caller, plural: str, raw_id: str, query_string: 
     if await _write(caller, planned) is None:
         raise _not_found(planned)
     return {"data": {"id": planned.record_id, "deleted": True}}
+
+
+async def restore_record(caller: Caller, plural: str, raw_id: str, query_string: bytes = b"") -> bytes:
+    """``PATCH /rest/restore/{plural}/{id}``: ``{"data": {...}}`` of the restored record, or 404."""
+    planned = restore_plan(caller.model, plural, raw_id, query_string)
+    answer = await _write(caller, planned)
+    if answer is None:
+        raise _not_found(planned)
+    return _data(answer)
+
+
+async def write_records(caller: Caller, plural: str, verb: str, query_string: bytes,
+                        body: bytes | None = None) -> bytes:
+    """``PATCH``/``DELETE /rest/{plural}?filter=…`` and ``PATCH /rest/restore/{plural}?filter=…``: the records
+    changed, ``{"data": [...]}`` (at most 500: a filter matching more is refused and changes nothing)."""
+    planned = write_many_plan(caller.model, plural, verb, query_string, body)
+    return _data(await _write(caller, planned) or "[]")

@@ -19,12 +19,31 @@ from twenty_storage.model import Object
 
 from ..errors import NotFoundError
 from ..metadata.model import WorkspaceModel
-from ..planning import Param, Plan, make_plan, plan_create, plan_state_change, plan_update, shape_record
+from ..planning import (
+    MATCHED,
+    Param,
+    Plan,
+    make_plan,
+    match_filter,
+    plan_create,
+    plan_match,
+    plan_state_change,
+    plan_update,
+    shape_record,
+)
 from ..planning.reads import lift_page
 from ..planning.values import MAX_BATCH, value
 from ._body import check_record, check_records, decode_json
 from ._grammar import decode_query
-from ._query import check_id, parse_depth, parse_list_query, parse_soft_delete
+from ._query import (
+    DELETE_PARAMETERS,
+    check_id,
+    check_parameters,
+    parse_depth,
+    parse_list_query,
+    parse_soft_delete,
+    parse_write_filter,
+)
 from ._records import rest_cache
 
 _ID_ONLY = NodeSel([ScalarOut("id", "id")])
@@ -32,12 +51,17 @@ _ID = Param(("id",))  # the record id of the path, bound per request
 
 
 class RestPlan(msgspec.Struct, frozen=True):
-    """A request's plan and the values it binds; ``obj`` and ``record_id`` word a 404."""
+    """A request's plan and the values it binds; ``obj`` and ``record_id`` word a 404.
+
+    A write by filter first reads the ids it changes with ``match`` (see ``Caller.write``).
+    """
 
     obj: Object
     plan: Plan
     variables: dict[str, Any]
     record_id: str | None = None
+    match: Plan | None = None
+    verb: str = ""
 
 
 class _Target:
@@ -133,3 +157,40 @@ def delete_plan(model: WorkspaceModel, plural: str, raw_id: str, query_string: b
     plan = t.plan((verb,), lambda: make_plan([compile_write(
         t.schema, plan_state_change(t.obj, [_ID], verb, _ID_ONLY, t.record(), single=True))]))
     return RestPlan(t.obj, plan, {"id": record_id}, record_id)
+
+
+def restore_plan(model: WorkspaceModel, plural: str, raw_id: str, query_string: bytes) -> RestPlan:
+    """``PATCH /rest/restore/{plural}/{id}``: a soft-deleted record back to life."""
+    t = _Target(model, plural)
+    record_id = check_id(raw_id)
+    check_parameters(decode_query(query_string), frozenset())
+    plan = t.plan(("restore",), lambda: make_plan([compile_write(
+        t.schema, plan_state_change(t.obj, [_ID], "restore", t.record(), t.record(), single=True))]))
+    return RestPlan(t.obj, plan, {"id": record_id}, record_id)
+
+
+def write_many_plan(model: WorkspaceModel, plural: str, verb: str, query_string: bytes,
+                    body: bytes | None = None) -> RestPlan:
+    """``PATCH`` (update, with the body's fields), ``DELETE`` (delete; destroy with ``soft_delete=false``) or
+    ``PATCH /rest/restore`` many records by filter: ``/rest/{plural}?filter=…``.
+
+    Filters are written with their values in the statement, so these plans are made per request, not
+    kept: a write by filter is rare beside the reads and single writes the cache is for.
+    """
+    t = _Target(model, plural)
+    pairs = decode_query(query_string)
+    if verb == "delete":
+        verb = "delete" if parse_soft_delete(pairs, DELETE_PARAMETERS | {"filter"}) else "destroy"
+        where = parse_write_filter(t.md, t.obj, pairs, DELETE_PARAMETERS)
+    else:
+        where = parse_write_filter(t.md, t.obj, pairs)
+    where = match_filter(where, verb)
+    if verb == "update":
+        data = check_record(t.obj, decode_json(body or b""), creating=False)
+        write: Any = plan_update(t.obj, MATCHED, data, t.record(), t.record(), single=False, where=where)
+    else:
+        data = {}
+        write = plan_state_change(t.obj, MATCHED, verb, t.record(), t.record(), single=False, where=where)
+    match = make_plan([compile_read(t.schema, plan_match(t.obj, where))])
+    plan = make_plan([compile_write(t.schema, write)])
+    return RestPlan(t.obj, plan, {"data": data}, match=match, verb=verb)

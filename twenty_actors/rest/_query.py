@@ -57,8 +57,8 @@ def check_id(raw: str) -> str:
 
 # the query parameters each kind of request takes; any other is refused, never ignored (a client that
 # sends one expects it to do something: Twenty's ``last_cursor`` once paged nothing here, for one)
-LIST_PARAMETERS = frozenset({"filter", "order", "order_by", "limit", "offset", "starting_after", "ending_before",
-                             "last_cursor", "depth"})
+LIST_PARAMETERS = frozenset({"filter", "order", "order_by", "limit", "offset", "starting_after",
+                             "ending_before", "last_cursor", "depth"})
 ONE_PARAMETERS = frozenset({"depth"})
 DELETE_PARAMETERS = frozenset({"soft_delete"})
 
@@ -85,9 +85,9 @@ def parse_depth(pairs: list[tuple[str, str]]) -> int:
     return depth
 
 
-def parse_soft_delete(pairs: list[tuple[str, str]]) -> bool:
+def parse_soft_delete(pairs: list[tuple[str, str]], known: frozenset[str] = DELETE_PARAMETERS) -> bool:
     """``soft_delete``: true (the default) keeps the row with ``deletedAt`` set; false destroys it."""
-    check_parameters(pairs, DELETE_PARAMETERS)
+    check_parameters(pairs, known)
     soft = True
     for key, value in pairs:
         if key == "soft_delete":
@@ -117,32 +117,15 @@ def parse_list_query(md: Metadata, obj: Object, pairs: list[tuple[str, str]]) ->
     after: str | None = None
     before: str | None = None
     for key, value in pairs:
-        try:
-            bracketed = bracket_key(key)
-        except GrammarError as exc:
-            details.append({"field": key[:100], "message": exc.message})
+        if _filter_condition(key, value, conditions, details):
             continue
+        bracketed = _bracketed(key)
         if bracketed is not None:
             head, parts = bracketed
-            if head == "filter":
-                if len(parts) == 1:
-                    path, op = parts[0], "eq"
-                else:
-                    path, op = ".".join(parts[:-1]), parts[-1]
-                if not path:
-                    details.append({"field": key[:100],
-                                    "message": "name a field, as filter[field][op]=value"})
-                    continue
-                conditions.append(Cond(path.split("."), op, value, path))
-            elif head == "order":
+            if head == "order":
                 order_items.append((".".join(parts), value, ".".join(parts)))
             continue
-        if key == "filter":
-            try:
-                conditions.append(parse_twenty_filter(value))
-            except GrammarError as exc:
-                details.append({"field": "filter", "message": exc.message})
-        elif key == "order_by":
+        if key == "order_by":
             try:
                 order_items.extend((path, direction, path) for path, direction in parse_twenty_order(value))
             except GrammarError as exc:
@@ -160,11 +143,7 @@ def parse_list_query(md: Metadata, obj: Object, pairs: list[tuple[str, str]]) ->
             before = value
     depth = _depth(pairs, details)
     tree = Junction("and", conditions)
-    if _count_conditions(tree) > MAX_CONDITIONS:
-        details.append({"field": "filter", "message": f"at most {MAX_CONDITIONS} conditions"})
-        flt: Filter = And([])
-    else:
-        flt = _filter(md, obj, tree, details)
+    flt = _tree_filter(md, obj, tree, details)
     if not _mentions_deleted(tree):
         flt = And([flt, IsNull("deletedAt", True)])
     order = _order(md, obj, order_items, details)
@@ -180,6 +159,68 @@ def parse_list_query(md: Metadata, obj: Object, pairs: list[tuple[str, str]]) ->
         raise ValidationError("Invalid query parameters", details=details)
     return ListQuery(filter=flt, order=order, limit=limit, offset=offset, cursor=cursor, backward=backward,
                      depth=depth)
+
+
+def parse_write_filter(md: Metadata, obj: Object, pairs: list[tuple[str, str]],
+                       known: frozenset[str] = frozenset()) -> Filter:
+    """The filter of a write by filter (``PATCH``/``DELETE /rest/{plural}?filter=…``), as written: without
+    the ``deletedAt IS NULL`` a list adds (the verb decides which records it changes). A filter must be
+    given; query parameters other than it and ``known`` are refused."""
+    details = unknown_parameters(pairs, known | {"filter"})
+    conditions: list[Tree] = []
+    for key, value in pairs:
+        _filter_condition(key, value, conditions, details)
+    if not conditions and not details:
+        details.append({"field": "filter", "message": "a write to many records needs a filter (or use the "
+                                                      "record's own path)"})
+    flt = _tree_filter(md, obj, Junction("and", conditions), details)
+    if details:
+        raise ValidationError("Invalid query parameters", details=details)
+    return flt
+
+
+def _bracketed(key: str) -> tuple[str, list[str]] | None:
+    try:
+        return bracket_key(key)
+    except GrammarError:
+        return None  # reported by _filter_condition
+
+
+def _filter_condition(key: str, value: str, conditions: list[Tree], details: list[dict[str, str]]) -> bool:
+    """Take ``filter=…`` (Twenty's syntax) or ``filter[path][op]=…`` (API.md's) into ``conditions``; whether
+    ``key`` was a filter (or malformed: then a detail says so)."""
+    try:
+        bracketed = bracket_key(key)
+    except GrammarError as exc:
+        details.append({"field": key[:100], "message": exc.message})
+        return True
+    if bracketed is not None:
+        head, parts = bracketed
+        if head != "filter":
+            return False
+        if len(parts) == 1:
+            path, op = parts[0], "eq"
+        else:
+            path, op = ".".join(parts[:-1]), parts[-1]
+        if not path:
+            details.append({"field": key[:100], "message": "name a field, as filter[field][op]=value"})
+        else:
+            conditions.append(Cond(path.split("."), op, value, path))
+        return True
+    if key != "filter":
+        return False
+    try:
+        conditions.append(parse_twenty_filter(value))
+    except GrammarError as exc:
+        details.append({"field": "filter", "message": exc.message})
+    return True
+
+
+def _tree_filter(md: Metadata, obj: Object, tree: Junction, details: list[dict[str, str]]) -> Filter:
+    if _count_conditions(tree) > MAX_CONDITIONS:
+        details.append({"field": "filter", "message": f"at most {MAX_CONDITIONS} conditions"})
+        return And([])
+    return _filter(md, obj, tree, details)
 
 
 def _count(raw: str, name: str, details: list[dict[str, str]], default: int) -> int:
