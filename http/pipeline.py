@@ -15,13 +15,14 @@ A transport (the native HTTP/1.1 server in ``native.py``, the ASGI app in ``app.
 8. ``Connection: close`` when the body was left unread or the server is stopping;
 9. every answer carries ``X-Request-Id`` (the client's, when it sent a fit one), which its error envelope
    names too (``error.requestId``, or ``extensions.requestId`` on each GraphQL error), and which every log
-   line of the request carries; each request is counted (``metrics.py``) and logged once (``twenty.access``).
+   line of the request carries; each request is counted (``metrics.py``) and logged once (``access_log.py``).
 
 The transport reads the body only when asked (:meth:`Request.read_body`), so a refusal costs no body.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -51,9 +52,9 @@ from twenty_actors.observe import request_id
 from twenty_actors.services import Services
 
 from . import metrics
+from .access_log import ACCESS_LOG
 
 log = logging.getLogger("twenty.http")
-access_log = logging.getLogger("twenty.access")  # one line per request, at INFO
 
 BodyReader = Callable[[int], Awaitable[bytes]]
 JSON_TYPE = "application/json"
@@ -356,14 +357,14 @@ class Pipeline:
         response.headers.append(("X-Request-Id", request.request_id))
         seconds = time.perf_counter() - started
         self._metrics.record(request.api, request.route, request.method, response.status, seconds)
-        if access_log.isEnabledFor(logging.INFO):
+        if ACCESS_LOG.enabled:
             workspace_id = api_key_id = None
             if request.caller is not None:
                 principal = request.caller.principal
                 workspace_id = str(principal.workspace_id)
                 if principal.kind == "api_key":
                     api_key_id = str(principal.subject_id)
-            access_log.info("request", extra={
+            ACCESS_LOG.write({
                 "method": request.method, "path": request.path, "status": response.status,
                 "duration_ms": round(seconds * 1000, 3), "bytes": len(response.body),
                 "workspace_id": workspace_id, "api_key_id": api_key_id, "request_id": request.request_id})
@@ -454,9 +455,14 @@ def tag_graphql_errors(body: bytes, request_id: str) -> bytes:
     return _encoder.encode({**members, "errors": errors})
 
 
+_REQUEST_IDS = itertools.count()
+_ID_PREFIX = os.urandom(8).hex()  # this process's: ids stay unique across processes and restarts
+
+
 def new_request_id() -> str:
-    """A request id for a request that brought none (or none fit to use): 32 random hex digits."""
-    return os.urandom(16).hex()
+    """A request id for a request that brought none (or none fit to use): 32 hex digits, a random prefix
+    of this process and a count (a random id per request cost a system call each)."""
+    return f"{_ID_PREFIX}{next(_REQUEST_IDS):016x}"
 
 
 def json_response(value: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:

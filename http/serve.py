@@ -9,6 +9,7 @@ import trio
 from twenty_actors.services import Services
 from twenty_actors.settings import SERVERS
 
+from .access_log import ACCESS_LOG
 from .native import serve_native
 from .pipeline import Pipeline
 from .routes import build_routes
@@ -24,13 +25,14 @@ async def serve_http(services: Services, *, server: str | None = None, host: str
     server = server or settings.server
     host = settings.host if host is None else host
     port = settings.port if port is None else port
-    pipeline = Pipeline(services, build_routes())
-    if server == "native":
-        await serve_native(services, pipeline, host, port, task_status=task_status)
-    elif server == "hypercorn":
-        await _serve_hypercorn(services, pipeline, host, port, task_status=task_status)
-    else:
+    if server not in SERVERS:
         raise ValueError(f"unknown server {server!r}: choose one of {', '.join(SERVERS)}")
+    pipeline = Pipeline(services, build_routes())
+    serve = serve_native if server == "native" else _serve_hypercorn
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(ACCESS_LOG.run)  # writes the access lines in batches, the last ones when cancelled
+        await serve(services, pipeline, host, port, task_status=task_status)
+        nursery.cancel_scope.cancel()
 
 
 async def _serve_hypercorn(services: Services, pipeline: Pipeline, host: str, port: int, *,

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 import msgspec
 import structlog
+from twenty_http.access_log import ACCESS_LOG
 
 from twenty_actors.observe import request_id
 
@@ -74,6 +75,8 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # the access log writes its own lines, in batches, to the same stream (see twenty_http.access_log)
+    ACCESS_LOG.configure(stream if logging.INFO >= root.level else None, log_format)
     structlog.configure(
         processors=[structlog.stdlib.filter_by_level, *shared, structlog.processors.StackInfoRenderer(),
                     structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
