@@ -251,7 +251,8 @@ class _Connection:
     # ---- writing
 
     async def _send(self, data: bytes) -> bool:
-        with trio.move_on_after(SEND_TIMEOUT_S):
+        # move_on_after, without the generator it is written as (this runs for every answer)
+        with trio.CancelScope(deadline=trio.current_time() + SEND_TIMEOUT_S):
             try:
                 await self.stream.send_all(data)
             except (trio.BrokenResourceError, trio.ClosedResourceError):

@@ -64,7 +64,8 @@ class Database:
             calls.refused()
             raise StorageUnavailableError("PostgreSQL is not answering")
         started = time.perf_counter()
-        with trio.move_on_after(self.timeout_s):
+        # move_on_after without the generator it is written as: this runs for every statement
+        with trio.CancelScope(deadline=trio.current_time() + self.timeout_s):
             try:
                 conn = await self._pool.acquire()
             except ConnectionLostError as exc:

@@ -123,12 +123,11 @@ class WorkspaceHandle:
         # from its neighbours: sharing the process, it computes (and so reads) one request at a time; see
         # twenty_actors/admission.py
         try:
-            with trio.fail_after(timeout):
+            with trio.CancelScope(deadline=trio.current_time() + timeout):  # fail_after, without its generator
                 return await self._db.fetch_json_bytes(msg.sql, *msg.params)
-        except trio.TooSlowError:
-            raise DeadlineExceededError("the request took too long") from None
         except StorageError as exc:
             raise from_storage(exc) from exc
+        raise DeadlineExceededError("the request took too long")
 
 
 async def load_state(db: Database, workspace_id: uuid.UUID, load_metadata: LoadMetadata | None) -> WorkspaceState | None:
