@@ -105,13 +105,15 @@ class WorkspaceHandle:
             raise ShedError("workspace is overloaded, retry shortly", reason="mailbox_full") from None
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             raise MailboxClosedError() from None
+        reply: Ok | Err | None = None
         try:
-            with trio.fail_after(timeout or self._timeout), reply_rx:
+            # fail_after, without the generator it is written as (this runs for every write)
+            with trio.CancelScope(deadline=trio.current_time() + (timeout or self._timeout)), reply_rx:
                 reply = await reply_rx.receive()
         except trio.EndOfChannel:
             raise WorkspaceUnavailableError("workspace failed while handling the request", retry_after=1) from None
-        except trio.TooSlowError:
-            raise DeadlineExceededError("the request took too long") from None
+        if reply is None:
+            raise DeadlineExceededError("the request took too long")
         if isinstance(reply, Err):
             raise reply.error
         return reply.value
@@ -123,7 +125,8 @@ class WorkspaceHandle:
         # from its neighbours: sharing the process, it computes (and so reads) one request at a time; see
         # twenty_actors/admission.py
         try:
-            with trio.CancelScope(deadline=trio.current_time() + timeout):  # fail_after, without its generator
+            # fail_after, without the generator it is written as (this runs for every read)
+            with trio.CancelScope(deadline=trio.current_time() + timeout):
                 return await self._db.fetch_json_bytes(msg.sql, *msg.params)
         except StorageError as exc:
             raise from_storage(exc) from exc
