@@ -156,10 +156,13 @@ async def retry_delivery(db: Database, workspace_id: uuid.UUID, delivery_id: uui
     return await db.fetchrow(text, *params)
 
 
-async def next_due_in(db: Database) -> float | None:
-    """Seconds until the next pending delivery (or expiring lease) is due; None when there is none."""
-    value = await db.fetchval(
+async def next_due_in(db: Database) -> tuple[float | None, int]:
+    """Seconds until the next pending delivery (or expiring lease) is due (None when there is none), and
+    how many deliveries are not done (pending or being sent)."""
+    row = await db.fetchrow(
         """SELECT extract(epoch FROM min(CASE WHEN status = 'pending' THEN next_attempt_at ELSE lease_until END)
-                                   - now())
+                                   - now()) AS due, count(*) AS waiting
            FROM core.webhook_delivery WHERE status IN ('pending', 'sending')""")
-    return None if value is None else max(0.0, float(value))
+    assert row is not None  # an aggregate answers one row
+    due = None if row["due"] is None else max(0.0, float(row["due"]))
+    return due, int(row["waiting"])

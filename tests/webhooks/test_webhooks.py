@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import trio
+from prometheus_client import REGISTRY
 
 from twenty_actors.settings import Settings
 
@@ -88,6 +89,7 @@ async def test_api_md_webhook_and_signed_payloads(server: Server, client: httpx.
 
 async def test_retries_until_success_and_records_deliveries(server: Server, client: httpx.AsyncClient,
                                                             account: Account) -> None:
+    before = {outcome: _attempts(outcome) for outcome in ("succeeded", "retrying")}
     async with open_receiver(statuses=[500, 503]) as receiver:
         hook = (await meta(client, account, CREATE, {"d": {"targetUrl": receiver.url, "operation": "company.created"}}
                            ))["data"]["createOneWebhook"]
@@ -107,6 +109,14 @@ async def test_retries_until_success_and_records_deliveries(server: Server, clie
             [delivery] = deliveries["data"]["webhookDeliveries"]
     assert delivery["status"] == "succeeded", delivery
     assert delivery["attempts"] == 3 and delivery["lastStatusCode"] == 200
+    # /metrics counts the attempts (the server runs in this process: its registry is this one)
+    assert _attempts("retrying") - before["retrying"] >= 2
+    assert _attempts("succeeded") - before["succeeded"] >= 1
+    assert REGISTRY.get_sample_value("twenty_webhook_delivery_duration_seconds_count") >= 3
+
+
+def _attempts(outcome: str) -> float:
+    return REGISTRY.get_sample_value("twenty_webhook_deliveries_total", {"outcome": outcome}) or 0.0
 
 
 async def test_gives_up_then_manual_retry(server: Server, client: httpx.AsyncClient, account: Account) -> None:

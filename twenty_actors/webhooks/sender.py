@@ -21,6 +21,7 @@ from twenty_storage import webhooks
 from twenty_storage.errors import StorageError
 from twenty_storage.pg import Database
 
+from .. import metrics
 from ..errors import ValidationError
 from .ssrf import check_target
 
@@ -75,6 +76,7 @@ async def _deliver(db: Database, client: httpx.AsyncClient, settings: SenderSett
     timestamp = str(int(time.time()))
     # until an outcome is known, the attempt counts as interrupted (a stopping server): retry at once
     ok, status_code, error, finished = False, None, "interrupted before an answer", False
+    started = trio.current_time()
     try:
         try:
             await check_target(delivery["target_url"], allow_private=settings.allow_private)
@@ -101,6 +103,8 @@ async def _deliver(db: Database, client: httpx.AsyncClient, settings: SenderSett
             retry: float | None = 0.0
         else:
             retry = None if ok or attempts >= settings.max_attempts else backoff(settings, attempts)
+            metrics.webhook_attempted("succeeded" if ok else "failed" if retry is None else "retrying",
+                                      trio.current_time() - started)
         with trio.CancelScope(shield=True), trio.move_on_after(5):  # record the attempt, even while stopping
             try:
                 await webhooks.finish_delivery(db, delivery["id"], ok=ok, status_code=status_code, error=error,
@@ -138,7 +142,9 @@ async def run_webhook_sender(db: Database, wakeup: Wakeup, settings: SenderSetti
             # sleep until the next retry is due or an actor made new deliveries; poll_s bounds the
             # wait so deliveries of other processes (and expired leases) are picked up too
             try:
-                due = await webhooks.next_due_in(db)
+                due, waiting = await webhooks.next_due_in(db)
             except StorageError:
                 due = None
+            else:
+                metrics.webhook_deliveries_pending(waiting)
             await wakeup.wait(settings.poll_s if due is None else min(due + 0.01, settings.poll_s))
