@@ -72,8 +72,13 @@ def parse_date(text: str) -> date:
     return date.fromisoformat(text[:10] if len(text) >= 10 else text)
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def canonical_uuid(text: str) -> str:
     """A UUID in its canonical form (lowercase, hyphenated); ValueError when ``text`` is not one."""
+    if _CANONICAL_UUID.fullmatch(text):  # already canonical, as clients send them: no parse and print
+        return text
     return str(uuid.UUID(text))
 
 
