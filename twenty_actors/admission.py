@@ -138,9 +138,10 @@ class FairGate:
     async def _take_slot(self, key: Hashable, *, first: bool) -> None:
         task = trio.lowlevel.current_task()
         if self._may_run_now(key):
+            # granted at once: no schedule point (enter() checked for cancellation already), so that a
+            # request that may run does not wait behind every other runnable task for nothing
             self._grant(key)
             self._holders[task] = key
-            await trio.lowlevel.cancel_shielded_checkpoint()
             return
         waiter = _Waiter()
         queue = self._queues.setdefault(key, deque())
