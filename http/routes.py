@@ -178,6 +178,42 @@ async def restore_records(call: Call) -> Response:
     return Response(200, await rest.write_records(call.caller, plural, "restore", call.request.query))
 
 
+async def list_metadata(call: Call) -> Response:
+    (collection,) = call.params
+    return Response(200, await rest.list_metadata(call.caller, collection, call.request.query))
+
+
+async def get_metadata(call: Call) -> Response:
+    collection, node_id = call.params
+    return Response(200, await rest.get_metadata(call.caller, collection, node_id, call.request.query))
+
+
+async def create_metadata(call: Call) -> Response:
+    (collection,) = call.params
+    schema = call.services.metadata_documents.schema
+    return Response(201, await rest.create_metadata(call.caller, schema, collection, call.request.query,
+                                                    call.body))
+
+
+async def update_metadata(call: Call) -> Response:
+    collection, node_id = call.params
+    schema = call.services.metadata_documents.schema
+    return Response(200, await rest.update_metadata(call.caller, schema, collection, node_id,
+                                                    call.request.query, call.body))
+
+
+async def metadata_without_id(call: Call) -> Response:
+    (collection,) = call.params
+    verb = "update" if call.request.method in ("PATCH", "PUT") else "delete"
+    message = f"To {verb} one, name it: {call.request.method} /rest/metadata/{collection[:64]}/{{id}}"
+    raise ValidationError(message, details=[{"field": "id", "message": "is missing from the path"}])
+
+
+async def delete_metadata(call: Call) -> Response:
+    collection, node_id = call.params
+    return Response(200, await rest.delete_metadata(call.caller, collection, node_id, call.request.query))
+
+
 def build_routes() -> RouteTable:
     """The route table of the server (API.md)."""
     table = RouteTable()
@@ -198,6 +234,13 @@ def build_routes() -> RouteTable:
     table.add("POST", "/metadata", Route(metadata, api="metadata", json_body=True))
     table.add("GET", "/rest/open-api/core", Route(open_api_core, api="rest", token_param=True))
     table.add("GET", "/rest/open-api/metadata", Route(open_api_metadata, api="rest", token_param=True))
+    # the metadata over REST (Twenty's shapes), before /rest/{}/{}: /rest/metadata/objects is no record
+    table.add("GET", "/rest/metadata/{}", Route(list_metadata, api="metadata"))
+    table.add("POST", "/rest/metadata/{}", Route(create_metadata, api="metadata", json_body=True))
+    table.add("PATCH PUT DELETE", "/rest/metadata/{}", Route(metadata_without_id, api="metadata"))
+    table.add("GET", "/rest/metadata/{}/{}", Route(get_metadata, api="metadata"))
+    table.add("PATCH PUT", "/rest/metadata/{}/{}", Route(update_metadata, api="metadata", json_body=True))
+    table.add("DELETE", "/rest/metadata/{}/{}", Route(delete_metadata, api="metadata"))
     table.add("POST", "/rest/batch/{}", Route(create_records, api="rest", json_body=True))
     # before /rest/{}/{}: PATCH /rest/restore/companies restores, it does not update a record "companies"
     table.add("PATCH", "/rest/restore/{}/{}", Route(restore_record, api="rest"))

@@ -11,10 +11,10 @@ from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, GraphQL
 
 from ..auth import Auth, Principal
 from ..errors import NotFoundError, TwentyError, ValidationError
+from ..metadata.paging import connection
 from ..registry import Registry
 from ..workspace.messages import CreateApiKey, ListApiKeys, RevokeApiKey
 from ..workspace.state import ApiKey
-from .metadata_paging import connection
 from .metadata_sdl import SDL
 from .response import as_graphql_error
 from .scalars import DateTimeScalar, JSONScalar, UUIDScalar, parse_datetime

@@ -111,8 +111,22 @@ type Field {
   relationType: RelationType
   targetObjectMetadataId: ID
   targetFieldMetadataName: String
+  "A RELATION field's two sides, as Twenty shows them (null for other fields)."
+  relation: FieldRelation
   createdAt: DateTime!
   updatedAt: DateTime!
+}
+
+type RelationObjectReference { id: ID! nameSingular: String! namePlural: String! }
+type RelationFieldReference { id: ID! name: String! }
+
+type FieldRelation {
+  "The relation as the field's own object sees it."
+  type: RelationType!
+  sourceObjectMetadata: RelationObjectReference!
+  targetObjectMetadata: RelationObjectReference!
+  sourceFieldMetadata: RelationFieldReference!
+  targetFieldMetadata: RelationFieldReference
 }
 
 type FieldEdge { node: Field! cursor: String! }
@@ -137,6 +151,10 @@ type Object {
 type ObjectEdge { node: Object! cursor: String! }
 type ObjectConnection { edges: [ObjectEdge!]! pageInfo: PageInfo! totalCount: Int! }
 
+"""
+A relation: a pair of RELATION fields (a many-to-many one through a junction object). Its id is the id
+of the field it is seen from: the from side; either field's id names the relation.
+"""
 type Relation {
   id: ID!
   relationType: RelationType!
@@ -144,7 +162,12 @@ type Relation {
   toObjectMetadataId: ID!
   fromFieldMetadataId: ID!
   toFieldMetadataId: ID!
+  fromFieldMetadataName: String!
+  toFieldMetadataName: String!
 }
+
+type RelationEdge { node: Relation! cursor: String! }
+type RelationConnection { edges: [RelationEdge!]! pageInfo: PageInfo! totalCount: Int! }
 
 input CreateObjectInput {
   nameSingular: String!
@@ -204,6 +227,7 @@ input UpdateFieldInput {
 input CreateOneFieldMetadataInput { field: CreateFieldInput! }
 input UpdateOneFieldMetadataInput { id: UUID! update: UpdateFieldInput! }
 input DeleteOneFieldInput { id: UUID! }
+input DeleteOneRelationInput { id: UUID! }
 
 input CreateRelationInput {
   relationType: RelationType!
@@ -330,6 +354,10 @@ type Query {
   object(id: ID!): Object
   fields(paging: CursorPaging, filter: FieldFilter): FieldConnection!
   field(id: ID!): Field
+  "Every relation, once each (from its one side)."
+  relations(paging: CursorPaging): RelationConnection!
+  "The relation of a RELATION field, seen from that field."
+  relation(id: ID!): Relation
 }
 
 type Mutation {
@@ -353,5 +381,7 @@ type Mutation {
   updateOneField(id: ID, data: UpdateFieldInput, input: UpdateOneFieldMetadataInput): Field!
   deleteOneField(id: ID, input: DeleteOneFieldInput): Field!
   createOneRelation(data: CreateRelationInput!): Relation!
+  "Delete a custom relation: both its fields (a many-to-many one: its junction object)."
+  deleteOneRelation(id: ID, input: DeleteOneRelationInput): Relation!
 }
 '''

@@ -9,6 +9,11 @@ from ._endpoint import restore_record as restore_record
 from ._endpoint import update_record as update_record
 from ._endpoint import write_records as write_records
 from ._grammar import decode_query as decode_query
+from ._metadata import create_metadata as create_metadata
+from ._metadata import delete_metadata as delete_metadata
+from ._metadata import get_metadata as get_metadata
+from ._metadata import list_metadata as list_metadata
+from ._metadata import update_metadata as update_metadata
 from ._plans import RestPlan as RestPlan
 from ._plans import create_many_plan as create_many_plan
 from ._plans import create_plan as create_plan
@@ -28,20 +33,25 @@ __all__ = [
     "RestPlan",
     "core_document",
     "create_many_plan",
+    "create_metadata",
     "create_plan",
     "create_record",
     "create_records",
     "decode_query",
+    "delete_metadata",
     "delete_plan",
     "delete_record",
+    "get_metadata",
     "get_plan",
     "get_record",
+    "list_metadata",
     "list_plan",
     "list_records",
     "metadata_document",
     "parse_list_query",
     "restore_plan",
     "restore_record",
+    "update_metadata",
     "update_plan",
     "update_record",
     "write_many_plan",

@@ -369,33 +369,10 @@ def build_core_document(md: Metadata, server_url: str) -> dict[str, Any]:
 
 
 def build_metadata_document(md: Metadata, server_url: str) -> dict[str, Any]:
-    """The metadata API (GraphQL over HTTP at /metadata), described for OpenAPI tools."""
-    components = _shared_components()
-    request = {"type": "object", "required": ["query"], "properties": {
-        "query": {"type": "string", "example": "query { objects { edges { node { id nameSingular } } } }"},
-        "variables": {"type": "object", "nullable": True, "additionalProperties": True},
-        "operationName": {"type": "string", "nullable": True}}}
-    answer = {"type": "object", "properties": {
-        "data": {"type": "object", "nullable": True, "additionalProperties": True},
-        "errors": {"type": "array", "items": {"type": "object", "additionalProperties": True}}}}
-    return {
-        "openapi": OPENAPI_VERSION,
-        "info": {"title": "Twenty metadata API", "version": f"1.0.{md.version}",
-                 "description": "Objects, fields, relations, API keys and webhooks of the workspace, through "
-                                "GraphQL at /metadata (createOneObject, createOneField, createOneRelation, "
-                                "createOneApiKey, createOneWebhook, ...)."},
-        "servers": [{"url": server_url}],
-        "security": [{"bearerAuth": []}],
-        "paths": {"/metadata": {"post": {
-            "operationId": "metadata", "summary": "Run a metadata GraphQL operation",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": request}}},
-            "responses": {"200": _json(answer, "The GraphQL answer"), **_errors("UnsupportedMediaType")}}}},
-        "components": {"securitySchemes": components["securitySchemes"],
-                       "schemas": {"Error": components["schemas"]["Error"]},
-                       "responses": {k: v for k, v in components["responses"].items()
-                                     if k in ("BadRequest", "Unauthorized", "TooManyRequests",
-                                              "UnsupportedMediaType")}},
-    }
+    """The metadata API (REST at /rest/metadata, GraphQL at /metadata), described for OpenAPI tools."""
+    from .openapi_metadata import metadata_document  # it builds on this module's parts
+
+    return metadata_document(md, server_url)
 
 
 def _document(caller: Caller, kind: str, server_url: str) -> bytes:
