@@ -132,12 +132,12 @@ async def list_records(call: Call) -> Response:
 
 async def create_record(call: Call) -> Response:
     (plural,) = call.params
-    return Response(201, await rest.create_record(call.caller, plural, call.body))
+    return Response(201, await rest.create_record(call.caller, plural, call.body, call.request.query))
 
 
 async def create_records(call: Call) -> Response:
     (plural,) = call.params
-    return Response(201, await rest.create_records(call.caller, plural, call.body))
+    return Response(201, await rest.create_records(call.caller, plural, call.body, call.request.query))
 
 
 async def get_record(call: Call) -> Response:

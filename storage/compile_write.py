@@ -32,6 +32,7 @@ from .sql import SQL, column, join, name, raw, sql, value
 _WRITTEN = "'twenty.written_ids'"  # a transaction-local setting: the ids the last change touched
 _STAMP = {"updated": '"updatedAt" = now()', "deleted": '"deletedAt" = now()', "restored": '"deletedAt" = NULL'}
 _ALIVE = {"updated": " IS NULL", "deleted": " IS NULL", "restored": " IS NOT NULL"}
+_TARGET = raw("t0")  # the alias of an insert's table (ctx.alias() counts from t1)
 
 
 def _event_insert(ctx: Ctx, event: str, object_name: str, record: NodeSel, before: bool) -> SQL:
@@ -69,6 +70,64 @@ def _unnest_column(sql_type: str, item: SQL) -> SQL:
     return item
 
 
+def _insert(ctx: Ctx, write: InsertRows, rows: list[list[Any]], target: SQL | None = None) -> SQL:
+    """``INSERT INTO table [AS target] (columns) SELECT … FROM unnest(…)``: a column's values in one array."""
+    u = ctx.alias()
+    arrays, selects = [], []
+    for i, (_column, sql_type) in enumerate(write.columns):
+        items = [row[i] for row in rows]
+        array_type = "text[]" if sql_type in ("text[]", "jsonb") else f"{sql_type}[]"
+        arrays.append(value(items, array_type))
+        selects.append(_unnest_column(sql_type, raw(f"{u}.c_{i}")))
+    names = join(raw(f"c_{i}") for i in range(len(write.columns)))
+    targets = join(name(c) for c, _ in write.columns)
+    into = ctx.table(write.table) if target is None else sql(ctx.table(write.table), " AS ", target)
+    return sql("INSERT INTO ", into, " (", targets, ") SELECT ", join(selects), " FROM unnest(", join(arrays),
+               ") AS ", u, "(", names, ")")
+
+
+def _group(n: int) -> SQL:
+    """The name of the ``n``th group's insert in an upsert (``_u0``, ``_u1``…), written by us."""
+    return raw(f"_u{n}")
+
+
+def _upsert(ctx: Ctx, write: InsertRows) -> SQL:
+    """``WITH _old, _changed, _events``: rows inserted, or updated where their id is taken (an upsert).
+
+    Rows are inserted in groups of those that give the same columns: ``ON CONFLICT (id) DO UPDATE``
+    sets the columns of its own statement, so a row that leaves a field out leaves it as it was. Whether
+    a row was inserted or updated is what PostgreSQL reports (``xmax = 0``: inserted), not what ``_old``
+    saw, so an insert of the same id committed meanwhile by another transaction is still an update.
+    """
+    assert write.updates is not None
+    groups: dict[tuple[str, ...], list[list[Any]]] = {}
+    for row, columns in zip(write.rows, write.updates, strict=True):
+        groups.setdefault(tuple(columns), []).append(row)
+    o = ctx.alias()
+    old = sql("SELECT * FROM ", ctx.table(write.table), " ", o, " WHERE ", column(o, "id"), " = ANY(",
+              value(write.ids, "uuid[]"), ")")
+    parts = [sql("_old AS (", old, ")")]
+    for n, (columns, rows) in enumerate(groups.items()):
+        sets = [sql(name(c), " = EXCLUDED.", name(c)) for c in columns]
+        sets += [raw('"updatedAt" = now()'), raw('"deletedAt" = NULL')]
+        insert = _insert(ctx, write, rows, _TARGET)
+        parts.append(sql(_group(n), " AS (", insert, " ON CONFLICT (id) DO UPDATE SET ", join(sets),
+                         " RETURNING ", _TARGET, ".*, (", _TARGET, ".xmax = 0) AS _inserted)"))
+    every = join((sql("SELECT * FROM ", _group(n)) for n in range(len(groups))), " UNION ALL ")
+    parts.append(sql("_changed AS (", every, ")"))
+    a, b = ctx.alias(), ctx.alias()
+    name_of = {event: value(f"{write.object_name}.{event}", "text") for event in ("created", "updated")}
+    events = sql("INSERT INTO ", ctx.table(EVENT_TABLE), ' (event, "objectName", "recordId", data, before) ',
+                 "SELECT CASE WHEN ", column(a, "_inserted"), " THEN ", name_of["created"], " ELSE ",
+                 name_of["updated"], " END, ", value(write.object_name, "text"), ", ", column(a, "id"), ", ",
+                 node_json(ctx, write.record, a), "::jsonb, CASE WHEN ", column(b, "id"),
+                 " IS NULL THEN NULL ELSE ", node_json(ctx, write.record, b), "::jsonb END FROM _changed ", a,
+                 " LEFT JOIN _old ", b, " ON ", column(b, "id"), " = ", column(a, "id"), " ORDER BY ",
+                 column(a, "id"))
+    parts.append(sql("_events AS (", events, ")"))
+    return sql("WITH ", join(parts))
+
+
 def _still(ctx: Ctx, where: Filter | None, alias: str) -> SQL:
     """`` AND <filter>`` for a write by filter: a row changed since its id was read must still match."""
     return raw("") if where is None else sql(" AND ", filter_sql(ctx, where, alias))
@@ -80,17 +139,10 @@ def _changes(ctx: Ctx, write: Write) -> SQL:
     match write:
         case InsertRows() if not write.rows:  # createCompanies(data: []): nothing to insert, nothing to log
             return sql("WITH _changed AS (SELECT * FROM ", table, " WHERE FALSE)")
+        case InsertRows() if write.updates is not None:
+            return _upsert(ctx, write)
         case InsertRows():
-            u = ctx.alias()
-            arrays, selects = [], []
-            for i, (_column, sql_type) in enumerate(write.columns):
-                items = [row[i] for row in write.rows]
-                array_type = "text[]" if sql_type in ("text[]", "jsonb") else f"{sql_type}[]"
-                arrays.append(value(items, array_type))
-                selects.append(_unnest_column(sql_type, raw(f"{u}.c_{i}")))
-            names = join(raw(f"c_{i}") for i in range(len(write.columns)))
-            source = sql("INSERT INTO ", table, " (", join(name(c) for c, _ in write.columns), ") SELECT ",
-                         join(selects), " FROM unnest(", join(arrays), ") AS ", u, "(", names, ") RETURNING *")
+            source = sql(_insert(ctx, write, write.rows), " RETURNING *")
             events = _event_insert(ctx, "created", write.object_name, write.record, before=False)
             return sql("WITH _changed AS (", source, "), _events AS (", events, ")")
         case UpdateRows():

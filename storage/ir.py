@@ -205,7 +205,12 @@ Read = ConnectionSel | ListSel | FindOne | MatchIds
 
 
 class InsertRows(msgspec.Struct, frozen=True):
-    """Insert rows (ids chosen by the caller) and answer them in the given order."""
+    """Insert rows (ids chosen by the caller) and answer them in the given order.
+
+    With ``updates`` (an upsert), a row whose id a record has already updates that record instead: the
+    columns ``updates`` names for the row, ``updatedAt``, and ``deletedAt`` cleared; its event is
+    ``updated`` (with the record before), a new row's ``created``.
+    """
 
     table: str
     object_name: str
@@ -215,6 +220,7 @@ class InsertRows(msgspec.Struct, frozen=True):
     node: NodeSel | None
     record: NodeSel  # the record as events carry it
     single: bool
+    updates: list[list[str]] | None = None  # per row, the columns an existing record takes (an upsert)
 
 
 class UpdateRows(msgspec.Struct, frozen=True):

@@ -253,7 +253,8 @@ def _plan_mutation(model: WorkspaceModel, core: CoreApi, op: Operation,
                     ids = MATCHED
             if verb == "create":
                 items = [args["data"]] if single else list(args["data"])
-                write: Any = plan_create(obj, items, node, record, single=single)
+                upsert = bool(args.get("upsert"))
+                write: Any = plan_create(obj, items, node, record, single=single, upsert=upsert)
             elif verb == "update":
                 write = plan_update(obj, ids, args["data"], node, record, single=single, where=where)
             else:

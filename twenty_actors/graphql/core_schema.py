@@ -346,9 +346,13 @@ class CoreSchemaBuilder:
             many = GraphQLNonNull(GraphQLList(GraphQLNonNull(node)))
             query[obj.name_plural] = GraphQLField(GraphQLNonNull(self.connection(name)), args=self.connection_args(name))
             query[obj.name_singular] = GraphQLField(node, args={"filter": GraphQLArgument(self.filter(name))})
-            mutation[f"create{single}"] = GraphQLField(node, args={"data": GraphQLArgument(create_input)})
-            mutation[f"create{plural}"] = GraphQLField(
-                many, args={"data": GraphQLArgument(GraphQLNonNull(GraphQLList(create_input)))})
+            # upsert (Twenty's): a record whose id exists already is updated instead
+            upsert = GraphQLArgument(GraphQLBoolean, description="Update the record that has the given id, "
+                                                                 "if there is one (restoring it if deleted)")
+            mutation[f"create{single}"] = GraphQLField(node, args={"data": GraphQLArgument(create_input),
+                                                                   "upsert": upsert})
+            create_many = GraphQLArgument(GraphQLNonNull(GraphQLList(create_input)))
+            mutation[f"create{plural}"] = GraphQLField(many, args={"data": create_many, "upsert": upsert})
             mutation[f"update{single}"] = GraphQLField(node, args={"id": one_id,
                                                                    "data": GraphQLArgument(update_input)})
             mutation[f"update{plural}"] = GraphQLField(many, args={"ids": ids, "filter": by_filter,

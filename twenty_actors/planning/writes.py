@@ -78,15 +78,22 @@ def _required(obj: Object) -> list[str]:
 
 
 def plan_create(obj: Object, items: list[dict[str, Any]], node: NodeSel | None, record: NodeSel,
-                *, single: bool) -> InsertRows:
-    """Insert rows from create inputs, with defaults applied and every value checked."""
+                *, single: bool, upsert: bool = False) -> InsertRows:
+    """Insert rows from create inputs, with defaults applied and every value checked.
+
+    ``upsert``: a row whose id is a record's already (deleted or not) updates that record instead, with
+    the fields the row gives (not the defaults), and brings it back if it was deleted, as Twenty does.
+    """
     if len(items) > MAX_BATCH:
         raise ValidationError(f"At most {MAX_BATCH} records per batch")
     defaults = _defaults(obj)
     required = _required(obj)
     rows_by_column: list[dict[str, tuple[str, Any]]] = []
+    written: list[list[str]] = []  # per row, the columns it gives: what an upsert updates
     for index, data in enumerate(items):
-        given = {**defaults, **_columns_of(obj, data, creating=True)}
+        own = _columns_of(obj, data, creating=True)
+        written.append([c for c in own if c != "id"])
+        given = {**defaults, **own}
         for name in required:
             if given.get(name, (None, None))[1] is None:
                 raise invalid(name if single else f"{index}.{name}", "is required")
@@ -98,6 +105,7 @@ def plan_create(obj: Object, items: list[dict[str, Any]], node: NodeSel | None, 
             columns.setdefault(column, column_type)
     column_list = list(columns.items())
     rows = [[given.get(c, (None, None))[1] for c, _ in column_list] for given in rows_by_column]
+    updates = [[c for c, _ in column_list if c in row] for row in written] if upsert else None
     ids: list[Any] = [given["id"][1] for given in rows_by_column]
     if any(isinstance(i, Slot) for i in ids):
         ids_value: Any = Slot("distinct", (), "id", tuple(ids))  # checked when bound
@@ -106,7 +114,7 @@ def plan_create(obj: Object, items: list[dict[str, Any]], node: NodeSel | None, 
     else:
         ids_value = ids
     return InsertRows(table=obj.table, object_name=obj.name_singular, columns=column_list, rows=rows,
-                      ids=ids_value, node=node, record=record, single=single)
+                      ids=ids_value, node=node, record=record, single=single, updates=updates)
 
 
 def _ids(ids: Any) -> Any:

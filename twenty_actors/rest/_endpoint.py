@@ -60,17 +60,17 @@ async def get_record(caller: Caller, plural: str, raw_id: str, query_string: byt
     return body
 
 
-async def create_record(caller: Caller, plural: str, body: bytes) -> bytes:
-    """``POST /rest/{plural}``: ``{"data": {...}}`` of the created record."""
-    planned = create_plan(caller.model, plural, body)
+async def create_record(caller: Caller, plural: str, body: bytes, query_string: bytes = b"") -> bytes:
+    """``POST /rest/{plural}``: ``{"data": {...}}`` of the record created (or updated: ``upsert=true``)."""
+    planned = create_plan(caller.model, plural, body, query_string)
     answer = await _write(caller, planned)
     assert answer is not None
     return _data(answer)
 
 
-async def create_records(caller: Caller, plural: str, body: bytes) -> bytes:
+async def create_records(caller: Caller, plural: str, body: bytes, query_string: bytes = b"") -> bytes:
     """``POST /rest/batch/{plural}``: all records or none, ``{"data": [...]}`` in the order given."""
-    planned = create_many_plan(caller.model, plural, body)
+    planned = create_many_plan(caller.model, plural, body, query_string)
     answer = await _write(caller, planned)
     return _data(answer or "[]")
 

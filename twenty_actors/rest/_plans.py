@@ -42,6 +42,7 @@ from ._query import (
     parse_depth,
     parse_list_query,
     parse_soft_delete,
+    parse_upsert,
     parse_write_filter,
 )
 from ._records import rest_cache
@@ -118,23 +119,26 @@ def get_plan(model: WorkspaceModel, plural: str, raw_id: str, query_string: byte
     return RestPlan(t.obj, t.plan(("one", depth), make), {"id": record_id}, record_id)
 
 
-def create_plan(model: WorkspaceModel, plural: str, body: bytes) -> RestPlan:
-    """``POST /rest/{plural}``: one record."""
+def create_plan(model: WorkspaceModel, plural: str, body: bytes, query_string: bytes = b"") -> RestPlan:
+    """``POST /rest/{plural}``: one record (``?upsert=true``: or an update of the record with its id)."""
     t = _Target(model, plural)
+    upsert = parse_upsert(decode_query(query_string))
     data = check_record(t.obj, decode_json(body), creating=True)
     shaped, shape = shape_record(t.obj, data, ("data",))
-    plan = t.plan(("create", shape), lambda: make_plan([compile_write(
-        t.schema, plan_create(t.obj, [shaped], t.record(), t.record(), single=True))]))
+    plan = t.plan(("create", upsert, shape), lambda: make_plan([compile_write(
+        t.schema, plan_create(t.obj, [shaped], t.record(), t.record(), single=True, upsert=upsert))]))
     return RestPlan(t.obj, plan, {"data": data})
 
 
-def create_many_plan(model: WorkspaceModel, plural: str, body: bytes) -> RestPlan:
-    """``POST /rest/batch/{plural}``: records created together, all or none."""
+def create_many_plan(model: WorkspaceModel, plural: str, body: bytes, query_string: bytes = b"") -> RestPlan:
+    """``POST /rest/batch/{plural}``: records created together, all or none (``?upsert=true`` as above)."""
     t = _Target(model, plural)
+    upsert = parse_upsert(decode_query(query_string))
     items = check_records(t.obj, decode_json(body), max_items=MAX_BATCH)
     shaped_items = [shape_record(t.obj, item, ("data", i)) for i, item in enumerate(items)]
-    plan = t.plan(("create_many", tuple(s for _, s in shaped_items)), lambda: make_plan([compile_write(
-        t.schema, plan_create(t.obj, [d for d, _ in shaped_items], t.record(), t.record(), single=False))]))
+    key = ("create_many", upsert, tuple(s for _, s in shaped_items))
+    plan = t.plan(key, lambda: make_plan([compile_write(t.schema, plan_create(
+        t.obj, [d for d, _ in shaped_items], t.record(), t.record(), single=False, upsert=upsert))]))
     return RestPlan(t.obj, plan, {"data": items})
 
 

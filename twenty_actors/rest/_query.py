@@ -61,6 +61,7 @@ LIST_PARAMETERS = frozenset({"filter", "order", "order_by", "limit", "offset", "
                              "ending_before", "last_cursor", "depth"})
 ONE_PARAMETERS = frozenset({"depth"})
 DELETE_PARAMETERS = frozenset({"soft_delete"})
+CREATE_PARAMETERS = frozenset({"upsert"})
 
 
 def unknown_parameters(pairs: list[tuple[str, str]], known: frozenset[str]) -> list[dict[str, str]]:
@@ -95,6 +96,18 @@ def parse_soft_delete(pairs: list[tuple[str, str]], known: frozenset[str] = DELE
                 raise invalid("soft_delete", "must be true or false")
             soft = value.lower() == "true"
     return soft
+
+
+def parse_upsert(pairs: list[tuple[str, str]]) -> bool:
+    """``upsert``: false (the default) creates; true updates the records whose ids exist (as Twenty does)."""
+    check_parameters(pairs, CREATE_PARAMETERS)
+    upsert = False
+    for key, value in pairs:
+        if key == "upsert":
+            if value.lower() not in ("true", "false"):
+                raise invalid("upsert", "must be true or false")
+            upsert = value.lower() == "true"
+    return upsert
 
 
 def _depth(pairs: list[tuple[str, str]], details: list[dict[str, str]]) -> int:

@@ -268,6 +268,10 @@ def _shared_components() -> dict[str, Any]:
                         "false: remove the record for good", "schema": {"type": "boolean", "default": True}},
         "id": {"name": "id", "in": "path", "required": True, "description": "The record's id",
                "schema": {"type": "string", "format": "uuid"}},
+        "upsert": {"name": "upsert", "in": "query", "description":
+                   "true: a record whose id exists already (deleted or not) is updated with the fields "
+                   "given, and brought back if deleted, instead of refused as a conflict",
+                   "schema": {"type": "boolean", "default": False}},
     }
     return {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
@@ -318,7 +322,8 @@ def _paths(obj: Object) -> dict[str, Any]:
                               {"200": _json(page, f"A page of {many_label}"), **_errors("NotFound")},
                               parameters=[*params[:3], _order_parameter(obj), *params[3:]]),
             "post": _operation(f"createOne{single}", f"Create a {one_label}", tag,
-                               {"201": _json(one, f"The created {one_label}"), **body_errors}, body=create),
+                               {"201": _json(one, f"The created {one_label}"), **body_errors}, body=create,
+                               parameters=[_ref("upsert", "parameters")]),
         },
         f"/{obj.name_plural}/{{id}}": {
             "parameters": [_ref("id", "parameters")],
@@ -335,7 +340,7 @@ def _paths(obj: Object) -> dict[str, Any]:
         f"/batch/{obj.name_plural}": {
             "post": _operation(f"createMany{plural}", f"Create {many_label} (all or none)", tag,
                                {"201": _json(many, f"The created {many_label}, in the order given"),
-                                **body_errors}, body=batch),
+                                **body_errors}, body=batch, parameters=[_ref("upsert", "parameters")]),
         },
     }
 
