@@ -117,7 +117,7 @@ async def metadata(call: Call) -> Response:
 
 
 async def open_api_core(call: Call) -> Response:
-    return Response(200, rest.core_document(call.caller, server_url(call.request)))
+    return Response(200, rest.core_document(call.caller, server_url(call.request), twenty=_twenty(call)))
 
 
 async def open_api_metadata(call: Call) -> Response:
@@ -125,57 +125,71 @@ async def open_api_metadata(call: Call) -> Response:
     return Response(200, document)
 
 
+def _twenty(call: Call) -> bool:
+    """Whether the REST records API answers in Twenty's envelopes (``--compat twenty``)."""
+    return call.services.settings.twenty
+
+
 async def list_records(call: Call) -> Response:
     (plural,) = call.params
-    return Response(200, await rest.list_records(call.caller, plural, call.request.query))
+    answer = await rest.list_records(call.caller, plural, call.request.query, twenty=_twenty(call))
+    return Response(200, answer)
 
 
 async def create_record(call: Call) -> Response:
     (plural,) = call.params
-    return Response(201, await rest.create_record(call.caller, plural, call.body, call.request.query))
+    return Response(201, await rest.create_record(call.caller, plural, call.body, call.request.query,
+                                                  twenty=_twenty(call)))
 
 
 async def create_records(call: Call) -> Response:
     (plural,) = call.params
-    return Response(201, await rest.create_records(call.caller, plural, call.body, call.request.query))
+    return Response(201, await rest.create_records(call.caller, plural, call.body, call.request.query,
+                                                   twenty=_twenty(call)))
 
 
 async def get_record(call: Call) -> Response:
     plural, record_id = call.params
-    body = await rest.get_record(call.caller, plural, record_id, call.request.query)
+    body = await rest.get_record(call.caller, plural, record_id, call.request.query, twenty=_twenty(call))
     return Response(200, body)
 
 
 async def update_record(call: Call) -> Response:
     plural, record_id = call.params
-    return Response(200, await rest.update_record(call.caller, plural, record_id, call.body))
+    return Response(200, await rest.update_record(call.caller, plural, record_id, call.body,
+                                                  twenty=_twenty(call)))
 
 
 async def delete_record(call: Call) -> Response:
     plural, record_id = call.params
-    deleted = await rest.delete_record(call.caller, plural, record_id, call.request.query)
+    deleted = await rest.delete_record(call.caller, plural, record_id, call.request.query,
+                                       twenty=_twenty(call))
     return Response(200, _encode(deleted))
 
 
 async def update_records(call: Call) -> Response:
     (plural,) = call.params
-    answer = await rest.write_records(call.caller, plural, "update", call.request.query, call.body)
+    answer = await rest.write_records(call.caller, plural, "update", call.request.query, call.body,
+                                      twenty=_twenty(call))
     return Response(200, answer)
 
 
 async def delete_records(call: Call) -> Response:
     (plural,) = call.params
-    return Response(200, await rest.write_records(call.caller, plural, "delete", call.request.query))
+    return Response(200, await rest.write_records(call.caller, plural, "delete", call.request.query,
+                                                  twenty=_twenty(call)))
 
 
 async def restore_record(call: Call) -> Response:
     plural, record_id = call.params
-    return Response(200, await rest.restore_record(call.caller, plural, record_id, call.request.query))
+    return Response(200, await rest.restore_record(call.caller, plural, record_id, call.request.query,
+                                                   twenty=_twenty(call)))
 
 
 async def restore_records(call: Call) -> Response:
     (plural,) = call.params
-    return Response(200, await rest.write_records(call.caller, plural, "restore", call.request.query))
+    return Response(200, await rest.write_records(call.caller, plural, "restore", call.request.query,
+                                                  twenty=_twenty(call)))
 
 
 async def list_metadata(call: Call) -> Response:

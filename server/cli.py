@@ -15,7 +15,7 @@ import msgspec
 import trio
 
 from twenty_actors.errors import TwentyError
-from twenty_actors.settings import LOG_FORMATS, SERVERS, Settings, parse_rate_limits
+from twenty_actors.settings import COMPAT_MODES, LOG_FORMATS, SERVERS, Settings, parse_rate_limits
 
 from .logs import configure_logging, default_format
 
@@ -28,6 +28,16 @@ def _env(name: str, default: Any = None) -> Any:
 
 def _flag(name: str) -> bool:
     return str(_env(name, "")).lower() in ("1", "true", "yes", "on")
+
+
+def _compat(value: str) -> str | None:
+    """A --compat value (also TWENTY_COMPAT, which argparse passes through here too); empty means none."""
+    if not value:
+        return None
+    if value not in COMPAT_MODES:
+        modes = ", ".join(COMPAT_MODES)
+        raise argparse.ArgumentTypeError(f"unknown compatibility mode {value!r}: use {modes}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "(TWENTY_METRICS_TOKEN)")
     serve.add_argument("--max-body-bytes", type=int, default=int(_env("MAX_BODY_BYTES", str(1024 * 1024))),
                        help="largest accepted request body (TWENTY_MAX_BODY_BYTES)")
+    serve.add_argument("--compat", type=_compat, default=_env("COMPAT", ""), metavar="twenty",
+                       help="answer as Twenty does where its shapes differ from API.md's: REST envelopes, "
+                            "webhook timestamps in milliseconds and a nonce header (TWENTY_COMPAT)")
 
     workspace = sub.add_parser("workspace", help="manage workspaces")
     ws_sub = workspace.add_subparsers(dest="workspace_command", required=True)
@@ -111,6 +124,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                      keep_alive_timeout_s=max(0.1, args.keep_alive_timeout),
                      max_connections=max(1, args.max_connections),
                      reuse_port=args.reuse_port_of > 1, metrics_token=args.metrics_token or None,
+                     compat=args.compat,
                      cross_process_events=args.reuse_port_of > 1 or _flag("CROSS_PROCESS_EVENTS"))
     return Settings(data_dir=Path(args.data_dir), database_url=args.database_url or None, log_level=args.log_level,
                     log_format=args.log_format or default_format(sys.stderr), **extra)

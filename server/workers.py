@@ -57,6 +57,8 @@ def worker_argv(settings: Settings, dsn: str, workers: int) -> list[str]:
         argv.append("--no-signup")
     if settings.webhook_allow_private:
         argv.append("--webhook-allow-private")
+    if settings.compat:
+        argv += ["--compat", settings.compat]
     return argv
 
 

@@ -363,8 +363,12 @@ def list_json(ctx: Ctx, lst: ListSel) -> SQL:
             sql("(", rows.offset, " > 0)")
     page_info = json_object([("hasNextPage", has_next), ("hasPreviousPage", has_previous),
                              ("startCursor", sql(m, "->'startCursor'")), ("endCursor", sql(m, "->'endCursor'"))])
-    body = json_object([("data", sql(x, ".data")), ("meta", m), ("pageInfo", page_info),
-                        ("totalCount", sql(m, "->'totalCount'"))])
+    if lst.key is None:
+        body = json_object([("data", sql(x, ".data")), ("meta", m), ("pageInfo", page_info),
+                            ("totalCount", sql(m, "->'totalCount'"))])
+    else:  # Twenty's envelope
+        body = json_object([("data", json_object([(lst.key, sql(x, ".data"))])), ("pageInfo", page_info),
+                            ("totalCount", sql(m, "->'totalCount'"))])
     return sql("(SELECT ", body, " FROM (", page_of, ") ", x, ")")
 
 
@@ -372,6 +376,8 @@ def find_one_json(ctx: Ctx, find: FindOne) -> SQL:
     """A scalar subquery answering one record (or null)."""
     a = ctx.alias()
     record = node_json(ctx, find.node, a)
+    if find.key is not None:
+        record = json_object([(find.key, record)])
     if find.envelope is not None:
         record = json_object([(find.envelope, record)])
     return sql("(SELECT ", record, " FROM ", ctx.table(find.table), " ", a, " WHERE ", filter_sql(ctx, find.filter, a),

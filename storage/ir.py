@@ -175,19 +175,25 @@ class ConnectionSel(msgspec.Struct, frozen=True, kw_only=True):
 
 class ListSel(msgspec.Struct, frozen=True, kw_only=True):
     """A page of records as a REST list: ``{"data": [...], "meta": {totalCount, hasMore, cursors}}``, and
-    Twenty's ``pageInfo`` and ``totalCount`` beside ``meta``."""
+    Twenty's ``pageInfo`` and ``totalCount`` beside ``meta``.
+
+    With ``key``, Twenty's own envelope instead: ``{"data": {key: [...]}, "pageInfo", "totalCount"}``.
+    """
 
     page: Page
     node: NodeSel
+    key: str | None = None
 
 
 class FindOne(msgspec.Struct, frozen=True, kw_only=True):
-    """The first record of a table matching a filter, or null; ``envelope`` wraps it (``{"data": …}``)."""
+    """The first record of a table matching a filter, or null; ``envelope`` wraps it (``{"data": …}``), and
+    ``key`` inside that (``{"data": {"company": …}}``, Twenty's envelope)."""
 
     table: str
     filter: Filter
     node: NodeSel
     envelope: str | None = None
+    key: str | None = None
 
 
 class MatchIds(msgspec.Struct, frozen=True, kw_only=True):

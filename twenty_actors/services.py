@@ -129,7 +129,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         await nursery.start(run_webhook_sender, db, registry.webhook_wakeup, SenderSettings(
             timeout_s=settings.webhook_timeout_s, max_attempts=settings.webhook_max_attempts,
             backoff_s=settings.webhook_backoff_s, poll_s=settings.webhook_poll_s,
-            allow_private=settings.webhook_allow_private))
+            allow_private=settings.webhook_allow_private, twenty=settings.twenty))
         if settings.gc_freeze:
             await nursery.start(long_lived.run)
         try:

@@ -9,6 +9,7 @@ import msgspec
 SERVERS = ("native", "hypercorn")  # the HTTP transports: our own HTTP/1.1 server, or Hypercorn (ASGI)
 LOG_FORMATS = ("json", "text")  # one JSON object a line, or text for a person at a terminal
 DEFAULT_RATE_LIMITS = {"graphql": 100, "rest": 200, "metadata": 50}
+COMPAT_MODES = ("twenty",)  # --compat: answer as this other server does where its shapes differ from API.md's
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,6 +47,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     body_timeout_s: float = 30.0  # a body that sends nothing for this long gets 408
     max_connections: int = 1000  # open client connections per process; more wait in the listen backlog
     gc_freeze: bool = True  # keep long-lived objects out of the cyclic GC's full collections (memory.py)
+    # "twenty": where Twenty's shapes conflict with API.md's (REST envelopes, webhook timestamps in
+    # milliseconds and a nonce header), answer as Twenty does; None: API.md's
+    compat: str | None = None
+
+    @property
+    def twenty(self) -> bool:
+        """Whether the server answers in Twenty's shapes where they differ from API.md's."""
+        return self.compat == "twenty"
 
 
 def parse_rate_limits(text: str) -> dict[str, int]:

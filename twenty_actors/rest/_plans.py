@@ -92,31 +92,34 @@ class _Target:
         return self.cache.record(self.obj)
 
 
-def list_plan(model: WorkspaceModel, plural: str, query_string: bytes) -> RestPlan:
-    """``GET /rest/{plural}``: the list the query string asks for."""
+def list_plan(model: WorkspaceModel, plural: str, query_string: bytes, *, twenty: bool = False) -> RestPlan:
+    """``GET /rest/{plural}``: the list the query string asks for (``twenty``: in Twenty's envelope)."""
     t = _Target(model, plural)
     query = parse_list_query(t.md, t.obj, decode_query(query_string))
     page = Page(table=t.obj.table, filter=query.filter, order=query.order, limit=query.limit,
                 offset=query.offset, cursor=query.cursor, backward=query.backward)
     template, values = lift_page(page)
-    key = ("list", query.depth, msgspec.json.encode(template))
+    key = ("list", twenty, query.depth, msgspec.json.encode(template))
     plan = t.plan(key, lambda: make_plan([compile_read(t.schema, ListSel(
-        page=template, node=t.cache.selection(t.obj, query.depth)))]))
+        page=template, node=t.cache.selection(t.obj, query.depth),
+        key=t.obj.name_plural if twenty else None))]))
     return RestPlan(t.obj, plan, {"v": values})
 
 
-def get_plan(model: WorkspaceModel, plural: str, raw_id: str, query_string: bytes) -> RestPlan:
-    """``GET /rest/{plural}/{id}``: one live record by id."""
+def get_plan(model: WorkspaceModel, plural: str, raw_id: str, query_string: bytes, *,
+             twenty: bool = False) -> RestPlan:
+    """``GET /rest/{plural}/{id}``: one live record by id (``twenty``: as ``{"data": {"company": …}}``)."""
     t = _Target(model, plural)
     record_id = check_id(raw_id)
     depth = parse_depth(decode_query(query_string))
 
     def make() -> Plan:
         flt = And([Cmp("id", "eq", value(_ID, "same", "id")), IsNull("deletedAt", True)])
-        read = FindOne(table=t.obj.table, filter=flt, node=t.cache.selection(t.obj, depth), envelope="data")
+        read = FindOne(table=t.obj.table, filter=flt, node=t.cache.selection(t.obj, depth), envelope="data",
+                       key=t.obj.name_singular if twenty else None)
         return make_plan([compile_read(t.schema, read)])
 
-    return RestPlan(t.obj, t.plan(("one", depth), make), {"id": record_id}, record_id)
+    return RestPlan(t.obj, t.plan(("one", twenty, depth), make), {"id": record_id}, record_id)
 
 
 def create_plan(model: WorkspaceModel, plural: str, body: bytes, query_string: bytes = b"") -> RestPlan:

@@ -30,6 +30,9 @@ _DIRECTIONS = ["asc", "desc", "Asc", "Desc", "AscNullsFirst", "AscNullsLast", "D
 _READ_ONLY = ("id", "createdAt", "updatedAt", "deletedAt")
 _COMPOSITE_SCHEMAS = {"CURRENCY": "Currency", "FULL_NAME": "FullName"}
 _NULL = {"type": "object", "nullable": True, "enum": [None]}
+_TWENTY_ENVELOPES = ("Answers are Twenty's envelopes: `{\"data\": {\"companies\": [...]}, \"pageInfo\", "
+                     "\"totalCount\"}`, `{\"data\": {\"company\": {...}}}`, `{\"data\": {\"createCompany\": "
+                     "{...}}}`, `updateCompany`, `deleteCompany: {\"id\"}`, `createCompanies`; ")
 
 Schema = dict[str, Any]
 
@@ -301,17 +304,33 @@ def _operation(operation_id: str, summary: str, tag: str, responses: dict[str, A
     return op
 
 
-def _paths(obj: Object) -> dict[str, Any]:
+def _data(value: Schema, key: str | None) -> Schema:
+    """``{"data": value}``, or Twenty's ``{"data": {key: value}}``."""
+    if key is not None:
+        value = {"type": "object", "required": [key], "properties": {key: value}}
+    return {"type": "object", "required": ["data"], "properties": {"data": value}}
+
+
+def _paths(obj: Object, twenty: bool = False) -> dict[str, Any]:
     single, plural = _pascal(obj.name_singular), _pascal(obj.name_plural)
     one_label, many_label, tag = obj.label_singular, obj.label_plural, obj.name_plural
     record, create, update = _ref(single), _ref(f"{single}ForCreate"), _ref(f"{single}ForUpdate")
-    one = {"type": "object", "required": ["data"], "properties": {"data": record}}
-    many = {"type": "object", "required": ["data"],
-            "properties": {"data": {"type": "array", "items": record}}}
-    page = {"type": "object", "required": ["data", "meta", "pageInfo", "totalCount"],
-            "properties": {"data": {"type": "array", "items": record}, "meta": _ref("PageMeta"),
-                           "pageInfo": _ref("PageInfo"),
-                           "totalCount": {"type": "integer", "description": "As meta.totalCount"}}}
+    records: Schema = {"type": "array", "items": record}
+    one = _data(record, obj.name_singular if twenty else None)
+    created = _data(record, f"create{single}" if twenty else None)
+    updated = _data(record, f"update{single}" if twenty else None)
+    many = _data(records, f"create{plural}" if twenty else None)
+    only_id = {"type": "object", "required": ["id"],
+               "properties": {"id": {"type": "string", "format": "uuid"}}}
+    deleted = _data(only_id, f"delete{single}") if twenty else _ref("Deleted")
+    if twenty:
+        page = {**_data(records, obj.name_plural), "required": ["data", "pageInfo", "totalCount"]}
+        page["properties"] = {**page["properties"], "pageInfo": _ref("PageInfo"),
+                              "totalCount": {"type": "integer", "description": "Records matching the filter"}}
+    else:
+        page = {"type": "object", "required": ["data", "meta", "pageInfo", "totalCount"],
+                "properties": {"data": records, "meta": _ref("PageMeta"), "pageInfo": _ref("PageInfo"),
+                               "totalCount": {"type": "integer", "description": "As meta.totalCount"}}}
     params = [_ref(n, "parameters") for n in ("limit", "offset", "filter", "order_by", "starting_after",
                                                "ending_before", "depth")]
     batch = {"type": "array", "items": create, "minItems": 1, "maxItems": MAX_BATCH}
@@ -322,7 +341,8 @@ def _paths(obj: Object) -> dict[str, Any]:
                               {"200": _json(page, f"A page of {many_label}"), **_errors("NotFound")},
                               parameters=[*params[:3], _order_parameter(obj), *params[3:]]),
             "post": _operation(f"createOne{single}", f"Create a {one_label}", tag,
-                               {"201": _json(one, f"The created {one_label}"), **body_errors}, body=create,
+                               {"201": _json(created, f"The created {one_label}"), **body_errors},
+                               body=create,
                                parameters=[_ref("upsert", "parameters")]),
         },
         f"/{obj.name_plural}/{{id}}": {
@@ -331,9 +351,10 @@ def _paths(obj: Object) -> dict[str, Any]:
                               {"200": _json(one, f"The {one_label}"), **_errors("NotFound")},
                               parameters=[_ref("depth", "parameters")]),
             "patch": _operation(f"updateOne{single}", f"Update a {one_label}", tag,
-                                {"200": _json(one, f"The updated {one_label}"), **body_errors}, body=update),
+                                {"200": _json(updated, f"The updated {one_label}"), **body_errors},
+                                body=update),
             "delete": _operation(f"deleteOne{single}", f"Delete a {one_label} (soft by default)", tag,
-                                 {"200": _json(_ref("Deleted"), "The record was deleted"),
+                                 {"200": _json(deleted, "The record was deleted"),
                                   **_errors("NotFound")},
                                  parameters=[_ref("soft_delete", "parameters")]),
         },
@@ -345,8 +366,8 @@ def _paths(obj: Object) -> dict[str, Any]:
     }
 
 
-def build_core_document(md: Metadata, server_url: str) -> dict[str, Any]:
-    """The core REST API of a workspace at one metadata version."""
+def build_core_document(md: Metadata, server_url: str, twenty: bool = False) -> dict[str, Any]:
+    """The core REST API of a workspace at one metadata version (``twenty``: with Twenty's envelopes)."""
     components = _shared_components()
     paths: dict[str, Any] = {}
     tags = []
@@ -357,14 +378,16 @@ def build_core_document(md: Metadata, server_url: str) -> dict[str, Any]:
         components["schemas"][single] = _record_schema(md, obj)
         components["schemas"][f"{single}ForCreate"] = _write_schema(obj, create=True)
         components["schemas"][f"{single}ForUpdate"] = _write_schema(obj, create=False)
-        paths.update(_paths(obj))
+        paths.update(_paths(obj, twenty))
         tags.append({"name": obj.name_plural, "description": obj.description or obj.label_plural})
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": "Twenty core REST API", "version": f"1.0.{md.version}",
-                 "description": "Records of every active object of this workspace. Lists answer "
-                                "`{\"data\": [...], \"meta\": {...}}`, records `{\"data\": {...}}`, errors "
-                                "`{\"error\": {\"message\", \"code\", \"statusCode\", \"details\"}}`."},
+                 "description": "Records of every active object of this workspace. " + (
+                     _TWENTY_ENVELOPES if twenty else "Lists answer `{\"data\": [...], \"meta\": {...}}`, "
+                                                      "records `{\"data\": {...}}`, ") +
+                                "errors `{\"error\": {\"message\", \"code\", \"statusCode\", "
+                                "\"details\"}}`."},
         "servers": [{"url": f"{server_url}/rest"}],
         "security": [{"bearerAuth": []}],
         "tags": tags,
@@ -380,21 +403,24 @@ def build_metadata_document(md: Metadata, server_url: str) -> dict[str, Any]:
     return metadata_document(md, server_url)
 
 
-def _document(caller: Caller, kind: str, server_url: str) -> bytes:
+def _document(caller: Caller, kind: str, server_url: str, twenty: bool = False) -> bytes:
     model = caller.model
     documents = rest_cache(model).documents
-    key = (kind, server_url)
+    key = (kind + ("/twenty" if twenty else ""), server_url)
     if key not in documents:
         if len(documents) >= _MAX_CACHED:
             documents.clear()
-        build = build_core_document if kind == "core" else build_metadata_document
-        documents[key] = msgspec.json.encode(build(model.metadata, server_url))
+        if kind == "core":
+            document = build_core_document(model.metadata, server_url, twenty)
+        else:
+            document = build_metadata_document(model.metadata, server_url)
+        documents[key] = msgspec.json.encode(document)
     return documents[key]
 
 
-def core_document(caller: Caller, server_url: str) -> bytes:
+def core_document(caller: Caller, server_url: str, *, twenty: bool = False) -> bytes:
     """``GET /rest/open-api/core``: the workspace's core OpenAPI document (JSON)."""
-    return _document(caller, "core", server_url)
+    return _document(caller, "core", server_url, twenty)
 
 
 def metadata_document(caller: Caller, server_url: str) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import random
 import time
 from typing import Any, final
@@ -40,6 +41,8 @@ class SenderSettings(msgspec.Struct, frozen=True, kw_only=True):
     lease_s: float = 60.0
     poll_s: float = 30.0
     allow_private: bool = False
+    # Twenty's headers (--compat twenty): the timestamp in milliseconds, and X-Twenty-Webhook-Nonce
+    twenty: bool = False
 
 
 @final
@@ -65,6 +68,21 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return hmac.new(secret.encode(), timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
 
 
+def signed_headers(secret: str, body: bytes, *, twenty: bool = False) -> dict[str, str]:
+    """The headers that sign a delivery: the timestamp, and the signature of ``timestamp:body``.
+
+    API.md's timestamp is in seconds; Twenty's is in milliseconds and comes with a nonce (16 random bytes
+    in hex) that the signature does not cover, as Twenty sends them.
+    """
+    now = time.time()
+    timestamp = str(int(now * 1000)) if twenty else str(int(now))
+    headers = {"X-Twenty-Webhook-Signature": sign(secret, timestamp, body),
+               "X-Twenty-Webhook-Timestamp": timestamp}
+    if twenty:
+        headers["X-Twenty-Webhook-Nonce"] = os.urandom(16).hex()
+    return headers
+
+
 def backoff(settings: SenderSettings, attempts: int) -> float:
     """Exponential backoff with full jitter in its upper half."""
     ceiling = min(settings.max_backoff_s, settings.backoff_s * 2 ** (attempts - 1))
@@ -73,7 +91,6 @@ def backoff(settings: SenderSettings, attempts: int) -> float:
 
 async def _deliver(db: Database, client: httpx.AsyncClient, settings: SenderSettings, delivery: Any) -> None:
     body: bytes = delivery["body"].encode()
-    timestamp = str(int(time.time()))
     # until an outcome is known, the attempt counts as interrupted (a stopping server): retry at once
     ok, status_code, error, finished = False, None, "interrupted before an answer", False
     started = trio.current_time()
@@ -83,8 +100,7 @@ async def _deliver(db: Database, client: httpx.AsyncClient, settings: SenderSett
             with trio.fail_after(settings.timeout_s):
                 response = await client.post(delivery["target_url"], content=body, headers={
                     "Content-Type": "application/json",
-                    "X-Twenty-Webhook-Signature": sign(delivery["secret"], timestamp, body),
-                    "X-Twenty-Webhook-Timestamp": timestamp,
+                    **signed_headers(delivery["secret"], body, twenty=settings.twenty),
                     "X-Twenty-Webhook-Delivery": str(delivery["id"]),
                 })
             status_code = response.status_code
