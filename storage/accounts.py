@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from .citus import SCHEMA_SHARDING
 from .pg import Database, Statement
 from .sql import ident, name, sql, value
 
@@ -27,12 +28,19 @@ async def get_or_create_setting(db: Database, key: str, value: str) -> str:
 
 
 def create_workspace_statements(
-    workspace_id: uuid.UUID, name: str, user_id: uuid.UUID | None, email: str | None, password_hash: str | None
+    workspace_id: uuid.UUID, name: str, user_id: uuid.UUID | None, email: str | None,
+    password_hash: str | None,
 ) -> list[Statement]:
-    """Statements that create a workspace, its schema and (optionally) its owner."""
+    """Statements that create a workspace, its schema and (optionally) its owner.
+
+    On a Citus coordinator the schema is created as a distributed schema: its tables will be placed whole on
+    one worker, and every statement of a request, staying inside the schema, is routed there.
+    """
     schema = workspace_schema_name(workspace_id)
     statements: list[Statement] = [
-        ("INSERT INTO core.workspace (id, name, schema_name) VALUES ($1, $2, $3)", (workspace_id, name, schema)),
+        ("INSERT INTO core.workspace (id, name, schema_name) VALUES ($1, $2, $3)",
+         (workspace_id, name, schema)),
+        SCHEMA_SHARDING,
         (f"CREATE SCHEMA {ident(schema)}", ()),
     ]
     if user_id is not None:
