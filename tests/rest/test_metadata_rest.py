@@ -164,6 +164,20 @@ async def test_relations(client: httpx.AsyncClient, account: Account) -> None:
         {"data": {"deleteOneRelation": {"id": many["id"]}}}
     objects = (await call(client, account, "GET", "/rest/metadata/objects"))["data"]["objects"]
     assert "companyTagsLink" not in {o["nameSingular"] for o in objects}
+    # named by a junction's own link, a many-to-many goes whole too
+    await call(client, account, "POST", "/rest/metadata/relations", {
+        "relationType": "MANY_TO_MANY", "fromObjectMetadataId": company_id, "toObjectMetadataId": tags["id"],
+        "fromFieldMetadataName": "labels", "toFieldMetadataName": "labelled"}, status=201)
+    objects = (await call(client, account, "GET", "/rest/metadata/objects"))["data"]["objects"]
+    junction = next(o for o in objects if o["nameSingular"] == "companyLabelsLink")
+    link = next(f for f in junction["fields"] if f["name"] == "company")
+    seen = await call(client, account, "GET", f"/rest/metadata/relations/{link['id']}")
+    assert seen["data"]["relation"]["relationType"] == "MANY_TO_ONE"
+    await call(client, account, "DELETE", f"/rest/metadata/relations/{link['id']}")
+    objects = (await call(client, account, "GET", "/rest/metadata/objects"))["data"]["objects"]
+    assert "companyLabelsLink" not in {o["nameSingular"] for o in objects}
+    company_fields = next(o for o in objects if o["id"] == company_id)["fields"]
+    assert "labels" not in {f["name"] for f in company_fields}
     await call(client, account, "DELETE", f"/rest/metadata/relations/{created['id']}")
     await error(client, account, "POST", "/rest/properties",
                 {"name": "x", "companyId": company["data"]["id"]}, status=400, code="VALIDATION_ERROR")

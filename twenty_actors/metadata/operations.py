@@ -308,6 +308,10 @@ class MetadataOps:
         if out is None:
             raise _invalid("id", "is not the id of a relation field")
         junction = _junction_side(md, obj, field)
+        if junction is None and field.relation is not None:  # a junction's own link: its many-to-many goes
+            inverse = md.objects[field.relation.target].fields.get(field.relation.inverse)
+            owner = md.objects[field.relation.target]
+            junction = _junction_side(md, owner, inverse) if inverse is not None else None
         if junction is not None:
             statements, _ = changes.delete_object(md, junction[2].id)
         else:
