@@ -200,9 +200,9 @@ def run_rest(model: WorkspaceModel, method: str, target: str,
         case "GET", [plural, record_id]:
             planned = rest.get_plan(model, plural, record_id, query)
         case "POST", ["batch", plural]:
-            planned = rest.create_many_plan(model, plural, body)
+            planned = rest.create_many_plan(model, plural, body, query)
         case "POST", [plural]:
-            planned = rest.create_plan(model, plural, body)
+            planned = rest.create_plan(model, plural, body, query)
         case "PATCH", [plural, record_id]:
             planned = rest.update_plan(model, plural, record_id, body)
         case "DELETE", [plural, record_id]:
