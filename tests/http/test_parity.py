@@ -293,6 +293,11 @@ async def test_rest_reads_and_openapi(pair: Pair) -> None:
     assert {"GET", "POST", "PATCH", "DELETE"} <= {m.strip() for m in options.headers["allow"].split(",")}
     await same(pair, "OPTIONS", f"/rest/companies/{shared_id}", headers=auth)
     await same(pair, "GET", "/rest/batch/companies", headers=auth)  # /rest/{plural}/{id}, of no object
+    # the metadata over REST: the literal /rest/metadata routes come before /rest/{plural}
+    objects = await same(pair, "GET", "/rest/metadata/objects?limit=3", headers=auth)
+    assert objects.status_code == 200 and len(objects.json()["data"]["objects"]) == 3
+    await same(pair, "GET", "/rest/metadata/fields?limit=2", headers=auth)
+    await same(pair, "GET", "/rest/metadata/relations", headers=auth)
     for method, path in [("POST", f"/rest/companies/{shared_id}"), ("PUT", "/rest/companies"),
                          ("GET", f"/rest/restore/companies/{shared_id}"), ("POST", "/rest/open-api/core")]:
         refused = await same(pair, method, path, headers=auth)
