@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .citus import SCHEMA_SHARDING
 from .pg import Database, Statement
@@ -67,7 +67,8 @@ async def drop_workspace(db: Database, workspace_id: uuid.UUID) -> None:
 async def get_workspace(db: Database, workspace_id: uuid.UUID) -> Any:
     """The live workspace row, or None."""
     return await db.fetchrow(
-        "SELECT id, name, schema_name, metadata_version FROM core.workspace WHERE id = $1 AND deleted_at IS NULL",
+        "SELECT id, name, schema_name, metadata_version FROM core.workspace "
+        "WHERE id = $1 AND deleted_at IS NULL",
         workspace_id,
     )
 
@@ -159,7 +160,8 @@ async def insert_api_key(
 
 async def list_user_ids(db: Database, workspace_id: uuid.UUID) -> list[uuid.UUID]:
     """The ids of the workspace's live users."""
-    rows = await db.fetch('SELECT id FROM core."user" WHERE workspace_id = $1 AND deleted_at IS NULL', workspace_id)
+    rows = await db.fetch('SELECT id FROM core."user" WHERE workspace_id = $1 AND deleted_at IS NULL',
+                          workspace_id)
     return [r["id"] for r in rows]
 
 
@@ -194,6 +196,31 @@ async def api_key_is_valid(db: Database, workspace_id: uuid.UUID, key_id: uuid.U
             workspace_id,
         )
     )
+
+
+class Lease(NamedTuple):
+    """Tokens leased from a deployment-wide rate-limit bucket, and the bucket's state after the lease."""
+
+    granted: int
+    remaining: float  # tokens left in the bucket (below zero while callers owe it)
+    wait_s: float  # seconds until the bucket holds a whole token again (0 when it does)
+
+
+async def lease_rate_tokens(db: Database, bucket: str, per_minute: int, wanted: int, owed: int) -> Lease:
+    """Refill ``bucket``, take the ``owed`` tokens already spent and up to ``wanted`` more; one round trip."""
+    row = await db.fetchrow("SELECT granted, remaining, wait_s FROM core.lease_rate_tokens($1, $2, $3, $4)",
+                            bucket, per_minute, wanted, owed)
+    assert row is not None  # a function with OUT parameters answers one row
+    return Lease(int(row["granted"]), float(row["remaining"]), float(row["wait_s"]))
+
+
+async def forget_rate_buckets(db: Database, idle_s: float) -> int:
+    """Delete buckets untouched for ``idle_s`` (at least a minute: such a bucket is full, as if it had no
+    row); how many."""
+    status = await db.execute(
+        "DELETE FROM core.rate_bucket WHERE refilled_at < now() - make_interval(secs => $1)",
+        max(60.0, idle_s))
+    return int(status.rsplit(" ", 1)[-1] or 0)
 
 
 async def notify(db: Database, channel: str, payload: str) -> None:

@@ -160,6 +160,45 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                                         DROP COLUMN action_pattern""",
         ],
     ),
+    (
+        5,
+        "rate-limit buckets shared by every server process, leased a few tokens at a time",
+        [
+            # one row per caller and API ("api_key:<id>:graphql"); a row untouched for a minute is a full
+            # bucket, the same as no row, so old rows may be deleted at any time
+            """CREATE TABLE core.rate_bucket (
+                key text PRIMARY KEY,
+                tokens double precision NOT NULL,
+                refilled_at timestamptz NOT NULL
+            )""",
+            # one round trip per lease: refill the bucket for the time since its last lease, take the
+            # tokens the caller spent on credit (``owed``, even below zero: the debt is paid by waiting)
+            # and up to ``wanted`` more; answer what was granted, what is left and how long until the
+            # bucket holds a whole token again
+            """CREATE FUNCTION core.lease_rate_tokens(
+                bucket text, per_minute integer, wanted integer, owed integer, OUT granted integer,
+                OUT remaining double precision, OUT wait_s double precision)
+            LANGUAGE plpgsql AS $lease$
+            DECLARE
+                rate double precision := per_minute / 60.0;
+                have double precision;
+                since timestamptz;
+                at timestamptz;
+            BEGIN
+                INSERT INTO core.rate_bucket (key, tokens, refilled_at)
+                    VALUES (bucket, per_minute, clock_timestamp()) ON CONFLICT (key) DO NOTHING;
+                SELECT b.tokens, b.refilled_at INTO have, since FROM core.rate_bucket b
+                    WHERE b.key = bucket FOR UPDATE;
+                at := greatest(since, clock_timestamp());  -- read after the lock: never behind the last lease
+                have := least(per_minute::double precision, have + extract(epoch FROM at - since) * rate);
+                granted := greatest(0, least(wanted, floor(have - owed)))::integer;
+                remaining := have - owed - granted;
+                UPDATE core.rate_bucket SET tokens = remaining, refilled_at = at WHERE key = bucket;
+                wait_s := CASE WHEN remaining >= 1 THEN 0 ELSE (1 - remaining) / rate END;
+            END
+            $lease$""",
+        ],
+    ),
 ]
 
 

@@ -11,7 +11,7 @@ from typing import Any, final
 
 import trio
 
-from twenty_storage import accounts
+from twenty_storage import accounts, citus
 from twenty_storage.embedded import open_embedded_postgres
 from twenty_storage.errors import StorageError
 from twenty_storage.migrations import apply_migrations
@@ -27,6 +27,7 @@ from .metadata.provisioning import new_workspace_statements
 from .registry import Registry, open_registry
 from .webhooks.sender import SenderSettings, run_webhook_sender
 from .workspace.actor import EVENTS_CHANNEL, ActorSettings
+from .workspace.ratelimit import RateLimits, open_shared_buckets
 from .settings import Settings
 
 log = logging.getLogger("twenty.services")
@@ -108,10 +109,16 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         applied = await apply_migrations(db)
         if applied:
             log.info("applied migrations %s", applied)
+        citus_version = await citus.citus_version(db)
+        if citus_version is not None:
+            log.info("the database is a Citus %s coordinator: each workspace is a distributed schema",
+                     citus_version)
         secret = settings.secret or await accounts.get_or_create_setting(db, "jwt_secret", secrets.token_hex(32))
         nursery = await stack.enter_async_context(trio.open_nursery())
         long_lived = LongLived()
-        actor_settings = ActorSettings(rate_limits=dict(settings.rate_limits),
+        # every process leases its callers' tokens from buckets in PostgreSQL: a limit holds deployment-wide
+        shared_buckets = await stack.enter_async_context(open_shared_buckets(db))
+        actor_settings = ActorSettings(rate_limits=RateLimits(settings.rate_limits, shared_buckets),
                                        cross_process_events=settings.cross_process_events)
         registry = await stack.enter_async_context(
             open_registry(db, settings=actor_settings, load_metadata=long_lived.after(load_workspace_model),
