@@ -24,9 +24,11 @@ async def create_webhook(db: Database, schema: str, workspace_id: uuid.UUID, web
     """
     values = join([value(webhook_id), value(workspace_id), value(target_url), value(operations, "text[]"),
                    value(patterns, "text[]"), value(description), value(secret)])
+    # INSERT … SELECT rather than a subquery inside VALUES: Citus refuses the latter when the event log
+    # is a distributed table
     text, params = sql("INSERT INTO core.webhook (id, workspace_id, target_url, operations, patterns, "
-                       "description, secret, dispatched_seq) VALUES (", values,
-                       ", (SELECT coalesce(max(seq), 0) FROM ", name(schema, EVENT_TABLE), ")) RETURNING ",
+                       "description, secret, dispatched_seq) SELECT ", values,
+                       ", coalesce(max(seq), 0) FROM ", name(schema, EVENT_TABLE), " RETURNING ",
                        _COLUMNS).compile()
     return await db.fetchrow(text, *params)
 

@@ -171,9 +171,6 @@ async def test_change_feed_live_and_replayed(server: Server, client: httpx.Async
     assert [e["seq"] for e in replayed] == seqs[1:]
 
 
-@pytest.mark.xfail(strict=True, reason="storage/webhooks.py creates a webhook with INSERT … VALUES "
-                   "((SELECT max(seq) FROM <workspace>._event)): Citus refuses a subquery on a distributed "
-                   "table inside INSERT … VALUES (INSERT … SELECT works)")
 async def test_webhook_delivered(client: httpx.AsyncClient, account: Account) -> None:
     async with open_receiver() as receiver:
         hook = await gql(client, account.access_token, "mutation ($u: String!) { createOneWebhook(data: "
