@@ -7,9 +7,8 @@ backoff), and on SIGINT/SIGTERM asks each to drain, then stops PostgreSQL.
 
 What workers share is in PostgreSQL: metadata (reloaded on NOTIFY), API-key revocations (NOTIFY),
 the webhook outbox (SKIP LOCKED), the event log (change feeds are told of other workers' commits by
-NOTIFY), and write order per workspace (an advisory lock around each group commit). Rate limits
-are kept per worker: with N workers a caller may get up to N times its limit, unless the load
-balancer routes each workspace to one worker.
+NOTIFY), write order per workspace (an advisory lock around each group commit), and rate limits
+(each worker leases a key's tokens from its bucket row a few at a time; exact within one lease).
 
 Metrics: the parent makes a fresh directory for the run and names it to the workers in
 ``PROMETHEUS_MULTIPROC_DIR``; each worker keeps its values in files there, and the one that answers
