@@ -46,12 +46,13 @@ _COMPARE = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<
 class Ctx:
     """Table aliases of one statement, the workspace schema its tables live in, and its bound operands."""
 
-    __slots__ = ("_aliases", "_operands", "schema")
+    __slots__ = ("_aliases", "_operands", "schema", "seen_as")
 
     def __init__(self, schema: str) -> None:
         self.schema = schema
         self._aliases = 0
         self._operands: dict[int, SQL] = {}
+        self.seen_as: dict[str, SQL] = {}  # a table read as something else (a write's answer: as changed)
 
     def operand(self, cmp: Cmp, cast: str | None = None) -> SQL:
         """The parameter of a comparison's value: one ``$n`` however often the filter is written.
@@ -69,8 +70,9 @@ class Ctx:
         return f"t{self._aliases}"
 
     def table(self, table: str) -> SQL:
-        """The quoted ``schema.table``."""
-        return name(self.schema, table)
+        """The quoted ``schema.table`` (or what the statement reads in its place, see ``seen_as``)."""
+        seen = self.seen_as.get(table)
+        return name(self.schema, table) if seen is None else seen
 
 
 def json_object(pairs: list[tuple[str, SQL]]) -> SQL:

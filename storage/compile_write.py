@@ -29,7 +29,6 @@ from .ir import (
 )
 from .sql import SQL, column, join, name, raw, sql, value
 
-_WRITTEN = "'twenty.written_ids'"  # a transaction-local setting: the ids the last change touched
 _STAMP = {"updated": '"updatedAt" = now()', "deleted": '"deletedAt" = now()', "restored": '"deletedAt" = NULL'}
 _ALIVE = {"updated": " IS NULL", "deleted": " IS NULL", "restored": " IS NOT NULL"}
 _TARGET = raw("t0")  # the alias of an insert's table (ctx.alias() counts from t1)
@@ -176,25 +175,28 @@ def compile_write(schema: str, write: Write) -> tuple[str, list[Any]]:
 
 
 def compile_write_statements(schema: str, write: Write) -> list[tuple[str, list[Any]]]:
-    """Statements, run in order in one transaction, that change rows, log their events and answer their JSON.
+    """The statement that changes rows, logs their events and answers their JSON (a list, for the plan).
 
-    The last statement answers. One statement where it can be: a statement does not see its own
-    changes, so when the answer's relations lead back to the written table (``updateCompany { people
-    { edges { node { company { name } } } } }``) one statement would answer the old values. Then the
-    change records the ids it touched in a transaction-local setting, and a second statement answers
-    from the table as changed. Destroyed rows are gone: they are always answered as they were.
+    A statement does not see its own changes, so when the answer's relations lead back to the written
+    table (``updateCompany { people { edges { node { company { name } } } } }``) the answer reads that
+    table as changed: ``_now``, its rows not in ``_changed`` and the rows of ``_changed``. (Handing the
+    written ids to a second statement through a transaction-local setting does not work on Citus, where
+    the second statement runs on a worker that never saw the setting.) Destroyed rows are gone: they are
+    always answered as they were.
     """
     if write.node is None or isinstance(write, DestroyRows) or not _revisits(write.node, write.table):
         return [compile_write(schema, write)]
     ctx = Ctx(schema)
-    change = sql(_changes(ctx, write), " SELECT set_config(", _WRITTEN,
-                 ", coalesce(array_agg(id)::text, '{}'), true) FROM _changed")
-    answer_ctx = Ctx(schema)
-    t = answer_ctx.alias()
-    source = sql("(SELECT * FROM ", answer_ctx.table(write.table), " ", t, " WHERE ", column(t, "id"),
-                 " = ANY(coalesce(current_setting(", _WRITTEN, ", true), '{}')::uuid[]))")
-    answer = _answer(answer_ctx, source, write.node, write.ids, write.single)
-    return [change.compile(), answer.compile()]
+    changes = _changes(ctx, write)  # before the table is seen as _now: this writes the table itself
+    table = ctx.table(write.table)
+    c, r = ctx.alias(), ctx.alias()
+    # _changed's rows as rows of the table (an upsert's carry one more column, _inserted)
+    now = sql(", _now AS NOT MATERIALIZED (SELECT * FROM ", table, " WHERE id <> ALL(ARRAY(SELECT id FROM _changed))"
+              " UNION ALL SELECT ", r, ".* FROM _changed ", c, ", jsonb_populate_record(NULL::", table,
+              ", to_jsonb(", c, ")) ", r, ")")
+    ctx.seen_as[write.table] = raw("_now")
+    answer = _answer(ctx, raw("_changed"), write.node, write.ids, write.single)
+    return [sql(changes, now, " ", answer).compile()]
 
 
 def _revisits(node: NodeSel, table: str) -> bool:

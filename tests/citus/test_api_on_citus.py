@@ -81,9 +81,6 @@ async def test_graphql_reads_and_writes(server: Server, client: httpx.AsyncClien
     assert people["people"]["totalCount"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="storage/compile_write.py hands the written ids from the change to "
-                   "the answer through a transaction-local setting; on Citus the change's last step runs on "
-                   "the coordinator and the answer on the worker, which does not see it")
 async def test_write_answer_that_reads_the_written_table(client: httpx.AsyncClient, account: Account) -> None:
     [acme] = (await ok(client, account, 'mutation { createCompanies(data: [{name: "acme"}]) { id } }')
               )["createCompanies"]
