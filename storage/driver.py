@@ -575,14 +575,6 @@ class Pool:
                 conn.close()
             self.release(conn)
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[Connection]:
-        conn = await self.acquire()
-        try:
-            yield conn
-        finally:
-            self.release(conn)
-
     def close(self) -> None:
         """Close the idle connections; those in use are closed as they come back."""
         self._closing = True
