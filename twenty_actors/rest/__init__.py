@@ -8,6 +8,8 @@ from ._endpoint import list_records as list_records
 from ._endpoint import restore_record as restore_record
 from ._endpoint import update_record as update_record
 from ._endpoint import write_records as write_records
+from ._errors import exception_name as exception_name
+from ._errors import twenty_error_body as twenty_error_body
 from ._grammar import decode_query as decode_query
 from ._metadata import create_metadata as create_metadata
 from ._metadata import delete_metadata as delete_metadata
@@ -41,6 +43,7 @@ __all__ = [
     "delete_metadata",
     "delete_plan",
     "delete_record",
+    "exception_name",
     "get_metadata",
     "get_plan",
     "get_record",
@@ -51,6 +54,7 @@ __all__ = [
     "parse_list_query",
     "restore_plan",
     "restore_record",
+    "twenty_error_body",
     "update_metadata",
     "update_plan",
     "update_record",
