@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from .model import Field, Metadata, Object, Relation, SelectOption
+from .model import Field, Metadata, Object, Relation, SelectOption, with_twenty
 from .pg import Database, Statement
 from .sql import SQL, join, name, raw, sql, value
 
@@ -85,7 +85,7 @@ async def load_metadata(db: Database, workspace_id: uuid.UUID, schema_name: str,
     rows = await db.fetch(_LOAD, workspace_id)
     objects = {}
     for row in rows:
-        fields = [_field(f) for f in row["fields"]]
+        fields = [with_twenty(row["name_singular"], _field(f)) for f in row["fields"]]
         objects[row["name_singular"]] = Object(
             id=row["id"], name_singular=row["name_singular"], name_plural=row["name_plural"],
             label_singular=row["label_singular"], label_plural=row["label_plural"], description=row["description"],

@@ -7,10 +7,37 @@ from typing import Any
 
 import msgspec
 
-# composite field types: sub-field name → (column suffix, SQL type, GraphQL scalar name)
+# composite field types: sub-field name → (column suffix, SQL type, GraphQL scalar name). Twenty's LINKS,
+# EMAILS and PHONES list their primary sub-field first (see PRIMARY); their lists of further links,
+# emails and phones are JSON (``[{"url", "label"}]``, ``["a@b.com"]``, ``[{"number", "countryCode",
+# "callingCode"}]``)
 COMPOSITES: dict[str, list[tuple[str, str, str]]] = {
     "CURRENCY": [("amountMicros", "bigint", "BigFloat"), ("currencyCode", "text", "String")],
     "FULL_NAME": [("firstName", "text", "String"), ("lastName", "text", "String")],
+    "LINKS": [("primaryLinkUrl", "text", "String"), ("primaryLinkLabel", "text", "String"),
+              ("secondaryLinks", "jsonb", "JSON")],
+    "EMAILS": [("primaryEmail", "text", "String"), ("additionalEmails", "jsonb", "JSON")],
+    "PHONES": [("primaryPhoneNumber", "text", "String"), ("primaryPhoneCountryCode", "text", "String"),
+               ("primaryPhoneCallingCode", "text", "String"), ("additionalPhones", "jsonb", "JSON")],
+}
+# the GraphQL object type (and OpenAPI schema) of each composite type, as Twenty names them
+COMPOSITE_TYPE_NAMES = {"CURRENCY": "Currency", "FULL_NAME": "FullName", "LINKS": "Links", "EMAILS": "Emails",
+                        "PHONES": "Phones"}
+# the sub-field a plain value stands for (a link's URL, an email address, a phone number)
+PRIMARY = {"LINKS": "primaryLinkUrl", "EMAILS": "primaryEmail", "PHONES": "primaryPhoneNumber"}
+
+# The standard objects' plain fields (API.md's) that Twenty has as composite fields: (object, field) →
+# (Twenty's field, its type). The plain field's own column holds the composite's primary sub-field, and
+# the other sub-fields have columns named after Twenty's field (``emailsAdditionalEmails``): so a
+# workspace's rows are the same whichever shape the server answers in (``--compat twenty``).
+TWENTY_COMPOSITES: dict[tuple[str, str], tuple[str, str]] = {
+    ("company", "domainName"): ("domainName", "LINKS"),
+    ("company", "linkedinLink"): ("linkedinLink", "LINKS"),
+    ("company", "xLink"): ("xLink", "LINKS"),
+    ("person", "email"): ("emails", "EMAILS"),
+    ("person", "phone"): ("phones", "PHONES"),
+    ("person", "linkedinLink"): ("linkedinLink", "LINKS"),
+    ("person", "xLink"): ("xLink", "LINKS"),
 }
 
 # scalar field types: SQL column type
@@ -81,16 +108,31 @@ class Field(msgspec.Struct, frozen=True, kw_only=True):
     options: list[SelectOption] | None = None
     relation: Relation | None = None
     position: int = 0
+    # not stored in the field's row, derived from TWENTY_COMPOSITES as the metadata loads:
+    # a plain standard field that Twenty has as a composite field: Twenty's (name, type)
+    twenty: tuple[str, str] | None = None
+    # that composite field (served in Twenty's shape): the plain field's column, its primary sub-field's
+    primary_column: str | None = None
 
     @property
     def is_composite(self) -> bool:
         """Whether the field is stored as several columns."""
         return self.type in COMPOSITES
 
+    def sub_column(self, sub: str) -> str:
+        """The column of one sub-field of a composite field."""
+        if self.primary_column is not None and sub == PRIMARY.get(self.type):
+            return self.primary_column
+        return composite_column(self.name, sub)
+
     def columns(self) -> list[tuple[str, str]]:
         """(column name, SQL type) of every column this field owns (none for the many sides)."""
         if self.type in COMPOSITES:
-            return [(composite_column(self.name, sub), sql) for sub, sql, _ in COMPOSITES[self.type]]
+            return [(self.sub_column(sub), sql) for sub, sql, _ in COMPOSITES[self.type]]
+        if self.twenty is not None:  # its own column, and the columns of Twenty's other sub-fields
+            twenty_name, twenty_type = self.twenty
+            return [(self.name, SQL_TYPES[self.type]), *((composite_column(twenty_name, sub), sql)
+                                                         for sub, sql, _ in COMPOSITES[twenty_type][1:])]
         if self.type == "RELATION":
             rel = self.relation
             if rel and rel.join_column and (rel.kind == "MANY_TO_ONE" or (rel.kind == "ONE_TO_ONE" and rel.owner)):
@@ -115,6 +157,20 @@ def system_sql_type(name: str) -> str | None:
 def composite_column(field: str, sub: str) -> str:
     """The column of one sub-field: ``annualRecurringRevenue`` + ``amountMicros`` → ``…AmountMicros``."""
     return field + sub[0].upper() + sub[1:]
+
+
+def with_twenty(object_name: str, field: Field) -> Field:
+    """``field`` marked with Twenty's composite field when it is one of TWENTY_COMPOSITES."""
+    twenty = None if field.is_custom else TWENTY_COMPOSITES.get((object_name, field.name))
+    return field if twenty is None else msgspec.structs.replace(field, twenty=twenty)
+
+
+def as_twenty(field: Field) -> Field:
+    """A plain standard field as Twenty's composite field over the same columns (``email`` → ``emails``)."""
+    assert field.twenty is not None
+    twenty_name, twenty_type = field.twenty
+    return msgspec.structs.replace(field, name=twenty_name, type=twenty_type, twenty=None,
+                                   primary_column=field.name, default_value=None)
 
 
 class Object(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from typing import Any, final
 
 import trio
@@ -120,8 +121,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         shared_buckets = await stack.enter_async_context(open_shared_buckets(db))
         actor_settings = ActorSettings(rate_limits=RateLimits(settings.rate_limits, shared_buckets),
                                        cross_process_events=settings.cross_process_events)
+        # --compat twenty: every workspace's metadata in Twenty's shapes (its composite fields)
+        load = long_lived.after(partial(load_workspace_model, twenty=settings.twenty))
         registry = await stack.enter_async_context(
-            open_registry(db, settings=actor_settings, load_metadata=long_lived.after(load_workspace_model),
+            open_registry(db, settings=actor_settings, load_metadata=load,
                           gate=FairGate(slots=settings.max_running, per_key=settings.max_in_flight_per_workspace,
                                         max_waiting=settings.max_waiting, share=settings.workspace_share)))
         async def reload_running() -> None:

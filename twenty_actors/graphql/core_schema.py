@@ -32,7 +32,7 @@ from graphql import (
     ValueNode,
 )
 
-from twenty_storage.model import Field, Metadata, Object
+from twenty_storage.model import COMPOSITE_TYPE_NAMES, COMPOSITES, Field, Metadata, Object
 
 from .scalars import BigFloatScalar, DateScalar, DateTimeScalar, JSONScalar, UUIDScalar
 
@@ -96,23 +96,24 @@ class _Shared:
         self.date_filter = _filter_type("DateFilter", DateScalar, _CMP)
         self.json_filter = GraphQLInputObjectType("RawJsonFilter", {"like": GraphQLInputField(GraphQLString),
                                                                      "is": GraphQLInputField(FilterIs)})
-        self.currency = GraphQLObjectType("Currency", {"amountMicros": GraphQLField(BigFloatScalar),
-                                                       "currencyCode": GraphQLField(GraphQLString)})
-        self.full_name = GraphQLObjectType("FullName", {"firstName": GraphQLField(GraphQLString),
-                                                        "lastName": GraphQLField(GraphQLString)})
-        self.currency_input = GraphQLInputObjectType("CurrencyInput", {
-            "amountMicros": GraphQLInputField(BigFloatScalar), "currencyCode": GraphQLInputField(GraphQLString)})
-        self.full_name_input = GraphQLInputObjectType("FullNameInput", {
-            "firstName": GraphQLInputField(GraphQLString), "lastName": GraphQLInputField(GraphQLString)})
-        self.currency_filter = GraphQLInputObjectType("CurrencyFilter", {
-            "amountMicros": GraphQLInputField(self.bigfloat_filter),
-            "currencyCode": GraphQLInputField(self.string_filter)})
-        self.full_name_filter = GraphQLInputObjectType("FullNameFilter", {
-            "firstName": GraphQLInputField(self.string_filter), "lastName": GraphQLInputField(self.string_filter)})
-        self.currency_order = GraphQLInputObjectType("CurrencyOrderByInput", {
-            "amountMicros": GraphQLInputField(OrderByDirection), "currencyCode": GraphQLInputField(OrderByDirection)})
-        self.full_name_order = GraphQLInputObjectType("FullNameOrderByInput", {
-            "firstName": GraphQLInputField(OrderByDirection), "lastName": GraphQLInputField(OrderByDirection)})
+        # composite types (Currency, FullName, Links, Emails, Phones): the object, its input, filter and
+        # order inputs, one field per sub-field (lists of links, emails and phones are not ordered by)
+        scalars = {"BigFloat": BigFloatScalar, "String": GraphQLString, "JSON": JSONScalar}
+        filters = {"BigFloat": self.bigfloat_filter, "String": self.string_filter, "JSON": self.json_filter}
+        self.composite: dict[str, GraphQLObjectType] = {}
+        self.composite_input: dict[str, GraphQLInputObjectType] = {}
+        self.composite_filter: dict[str, GraphQLInputObjectType] = {}
+        self.composite_order: dict[str, GraphQLInputObjectType] = {}
+        for kind, subs in COMPOSITES.items():
+            name = COMPOSITE_TYPE_NAMES[kind]
+            self.composite[kind] = GraphQLObjectType(name, {s: GraphQLField(scalars[g]) for s, _, g in subs})
+            self.composite_input[kind] = GraphQLInputObjectType(
+                f"{name}Input", {s: GraphQLInputField(scalars[g]) for s, _, g in subs})
+            self.composite_filter[kind] = GraphQLInputObjectType(
+                f"{name}Filter", {s: GraphQLInputField(filters[g]) for s, _, g in subs})
+            orderable = [s for s, _, g in subs if g != "JSON"]
+            self.composite_order[kind] = GraphQLInputObjectType(
+                f"{name}OrderByInput", {s: GraphQLInputField(OrderByDirection) for s in orderable})
         self.page_info = GraphQLObjectType("PageInfo", {
             "hasNextPage": GraphQLField(GraphQLNonNull(GraphQLBoolean)),
             "hasPreviousPage": GraphQLField(GraphQLNonNull(GraphQLBoolean)),
@@ -124,8 +125,7 @@ class _Shared:
         return {
             "TEXT": GraphQLString, "EMAIL": GraphQLString, "PHONE": GraphQLString, "URL": GraphQLString,
             "NUMBER": GraphQLFloat, "POSITION": GraphQLFloat, "BOOLEAN": GraphQLBoolean, "DATE_TIME": DateTimeScalar,
-            "DATE": DateScalar, "JSON": JSONScalar, "UUID": UUIDScalar, "CURRENCY": self.currency,
-            "FULL_NAME": self.full_name,
+            "DATE": DateScalar, "JSON": JSONScalar, "UUID": UUIDScalar, **self.composite,
         }[field.type]
 
     def scalar_filter(self, field: Field) -> GraphQLInputObjectType:
@@ -133,14 +133,11 @@ class _Shared:
             "TEXT": self.string_filter, "EMAIL": self.string_filter, "PHONE": self.string_filter,
             "URL": self.string_filter, "NUMBER": self.float_filter, "POSITION": self.float_filter,
             "BOOLEAN": self.boolean_filter, "DATE_TIME": self.datetime_filter, "DATE": self.date_filter,
-            "JSON": self.json_filter, "UUID": self.uuid_filter, "CURRENCY": self.currency_filter,
-            "FULL_NAME": self.full_name_filter,
+            "JSON": self.json_filter, "UUID": self.uuid_filter, **self.composite_filter,
         }[field.type]
 
     def scalar_input(self, field: Field) -> Any:
-        return {
-            "CURRENCY": self.currency_input, "FULL_NAME": self.full_name_input,
-        }.get(field.type) or self.scalar_output(field)
+        return self.composite_input.get(field.type) or self.scalar_output(field)
 
 
 class CoreSchemaBuilder:
@@ -297,10 +294,8 @@ class CoreSchemaBuilder:
                     if rel and field.columns():
                         out[rel.join_column or field.name + "Id"] = GraphQLInputField(OrderByDirection)
                     continue
-                if field.type == "CURRENCY":
-                    out[field.name] = GraphQLInputField(self.shared.currency_order)
-                elif field.type == "FULL_NAME":
-                    out[field.name] = GraphQLInputField(self.shared.full_name_order)
+                if field.type in COMPOSITES:
+                    out[field.name] = GraphQLInputField(self.shared.composite_order[field.type])
                 else:
                     out[field.name] = GraphQLInputField(OrderByDirection)
             return out

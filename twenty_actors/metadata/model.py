@@ -6,9 +6,10 @@ import uuid
 from collections import OrderedDict
 from typing import Any, final
 
+import msgspec
 from twenty_storage import metadata_store
 from twenty_storage.ir import NodeSel
-from twenty_storage.model import Metadata
+from twenty_storage.model import Metadata, Object, as_twenty
 from twenty_storage.pg import Database
 
 
@@ -40,13 +41,32 @@ class WorkspaceModel:
     cools the workspace down (503) instead of every request trying the build again and failing with 500.
     """
 
-    def __init__(self, metadata: Metadata) -> None:
-        self.metadata = metadata
-        self.core = CoreApi(metadata)
+    def __init__(self, metadata: Metadata, *, twenty: bool = False) -> None:
+        self.metadata = twenty_shapes(metadata) if twenty else metadata
+        self.core = CoreApi(self.metadata)
 
 
-async def load_workspace_model(db: Database, row: Any) -> WorkspaceModel:
-    """Load the metadata of a workspace row (the actor's LoadMetadata)."""
+def _twenty_object(obj: Object) -> Object:
+    fields = {}
+    for name, field in obj.fields.items():
+        # a custom field that took Twenty's name already (``emails``) keeps it: the plain field stays
+        if field.twenty is not None and (field.twenty[0] == name or field.twenty[0] not in obj.fields):
+            field = as_twenty(field)
+        fields[field.name] = field
+    return msgspec.structs.replace(obj, fields=fields)
+
+
+def twenty_shapes(metadata: Metadata) -> Metadata:
+    """The metadata as Twenty has it (``--compat twenty``): the standard objects' plain fields that are
+    composite fields in Twenty (company ``domainName``, person ``email`` → ``emails``…) as those, over the
+    same columns (see twenty_storage.model.TWENTY_COMPOSITES)."""
+    objects = {name: _twenty_object(obj) if any(f.twenty for f in obj.fields.values()) else obj
+               for name, obj in metadata.objects.items()}
+    return msgspec.structs.replace(metadata, objects=objects)
+
+
+async def load_workspace_model(db: Database, row: Any, *, twenty: bool = False) -> WorkspaceModel:
+    """Load the metadata of a workspace row (the actor's LoadMetadata); ``twenty``: in Twenty's shapes."""
     workspace_id: uuid.UUID = row["id"]
     metadata = await metadata_store.load_metadata(db, workspace_id, row["schema_name"], row["metadata_version"])
-    return WorkspaceModel(metadata)
+    return WorkspaceModel(metadata, twenty=twenty)

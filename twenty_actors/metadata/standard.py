@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from twenty_storage.model import Field, Object, Relation, SelectOption
+from twenty_storage.model import Field, Object, Relation, SelectOption, with_twenty
 
 _COLORS = ["red", "purple", "sky", "turquoise", "yellow", "green", "blue", "orange"]
 
@@ -120,7 +120,8 @@ def standard_objects() -> list[Object]:
     for name, (_plural, _ls, _lp, _icon, specs) in _OBJECTS.items():
         own = {f.name: f for f in system_fields()}
         for position, (fname, label, ftype, extra) in enumerate(specs):
-            own[fname] = Field(id=uuid.uuid4(), name=fname, label=label, type=ftype, position=position, **extra)
+            own[fname] = with_twenty(name, Field(id=uuid.uuid4(), name=fname, label=label, type=ftype,
+                                                 position=position, **extra))
         fields[name] = own
     for one, one_field, many, many_field in _RELATIONS:
         one_side, many_side = relation_pair(one, one_field, many, many_field, custom=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from twenty_storage.ir import And, Cmp, Filter, IsNull, Not, Or, Related
-from twenty_storage.model import COMPOSITES, Metadata, Object, composite_column
+from twenty_storage.model import COMPOSITES, Metadata, Object
 
 from .values import value, values
 
@@ -75,7 +75,7 @@ def _field_filter(md: Metadata, obj: Object, name: str, ops: dict[str, Any]) -> 
                        include_deleted=mentions(ops, "deletedAt"))
     if field.type in COMPOSITES:
         subtypes = {s: t for s, t, _ in COMPOSITES[field.type]}
-        return And([_ops(composite_column(name, sub), sub_ops, _CHECKS.get(subtypes[sub], "same"), f"{name}.{sub}")
+        return And([_ops(field.sub_column(sub), sub_ops, _CHECKS.get(subtypes[sub], "same"), f"{name}.{sub}")
                     for sub, sub_ops in ops.items() if sub_ops is not None])
     if field.name == "id" or field.type == "UUID":
         return _ops(name, ops, "uuid")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from twenty_storage.ir import CompositeOut, ListOut, NodeSel, ObjectOut, ScalarOut
-from twenty_storage.model import COMPOSITES, SQL_TYPES, Field, Metadata, Object, composite_column, system_sql_type
+from twenty_storage.model import COMPOSITES, SQL_TYPES, Field, Metadata, Object, system_sql_type
 
 EMBEDDED_LIMIT = 60  # related records embedded per to-many relation at depth=1 (Twenty's page size)
 
@@ -40,7 +40,7 @@ def record_node(obj: Object) -> NodeSel:
             if rel and rel.join_column and field.columns():
                 out.append(ScalarOut(rel.join_column, rel.join_column))
         elif field.type in COMPOSITES:
-            subs = [ScalarOut(sub, composite_column(field.name, sub)) for sub, _, _ in COMPOSITES[field.type]]
+            subs = [ScalarOut(sub, field.sub_column(sub)) for sub, _, _ in COMPOSITES[field.type]]
             out.append(CompositeOut(field.name, NodeSel(subs)))
         else:
             out.append(scalar_out(field.name, field))

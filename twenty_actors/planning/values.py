@@ -143,6 +143,13 @@ def _sub_text(value: Any, label: str) -> Any:
     return value
 
 
+def _sub_json(value: Any, label: str, creating: bool) -> Any:
+    """A list sub-field (secondaryLinks, additionalEmails, additionalPhones); JSON text when created."""
+    if not isinstance(value, list):
+        raise invalid(label, "must be an array")
+    return json_text(value) if creating else value
+
+
 def _each(value: Any, label: str, inner: str, *args: Any) -> list[Any]:
     fn = COERCE[inner]
     return [fn(v, label, *args) for v in value]
@@ -161,6 +168,7 @@ COERCE: dict[str, Callable[..., Any]] = {
     "like_prefix": lambda value, _label: escape_like(value) + "%",
     "scalar": _scalar,
     "sub_text": _sub_text,
+    "sub_json": _sub_json,
     "each": _each,
     "ids": _ids,
 }

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from twenty_storage.ir import And, DestroyRows, Filter, InsertRows, IsNull, MatchIds, NodeSel, UpdateRows
-from twenty_storage.model import COMPOSITES, Object, composite_column
+from twenty_storage.model import COMPOSITES, Object
 
 from ..errors import ValidationError
 from .shape import join_columns, sql_type
@@ -21,6 +21,7 @@ _READ_ONLY = ("id", "createdAt", "updatedAt", "deletedAt")
 # where a write by filter finds the ids it matched (read first, see plan_match): a path no variable has
 MATCHED = Param(("\x00matched",))
 _AS_JSON = ("jsonb", "text[]")  # created values of these columns travel as JSON text
+_SUB_CHECKS = {"bigint": "integer", "jsonb": "sub_json"}  # how a composite's sub-field value is checked
 
 
 def _columns_of(obj: Object, data: dict[str, Any], *, creating: bool, prefix: str = "") -> dict[str, tuple[str, Any]]:
@@ -42,12 +43,13 @@ def _columns_of(obj: Object, data: dict[str, Any], *, creating: bool, prefix: st
         if field.type in COMPOSITES:
             subtypes = {s: t for s, t, _ in COMPOSITES[field.type]}
             for sub, sub_value in (given or {}).items():
-                check = "integer" if subtypes[sub] == "bigint" else "sub_text"
-                bound = None if sub_value is None else value(sub_value, check, f"{name}.{sub}")
-                out[composite_column(name, sub)] = (subtypes[sub], bound)
+                check = _SUB_CHECKS.get(subtypes[sub], "sub_text")
+                args = (creating,) if check == "sub_json" else ()
+                bound = None if sub_value is None else value(sub_value, check, f"{name}.{sub}", *args)
+                out[field.sub_column(sub)] = (subtypes[sub], bound)
             if given is None:
                 for sub, sub_type in subtypes.items():
-                    out[composite_column(name, sub)] = (sub_type, None)
+                    out[field.sub_column(sub)] = (sub_type, None)
             continue
         column_type = sql_type(field)
         as_json = creating and column_type in _AS_JSON
@@ -64,7 +66,8 @@ def _defaults(obj: Object) -> dict[str, tuple[str, Any]]:
             subtypes = {s: t for s, t, _ in COMPOSITES[field.type]}
             for sub, default in field.default_value.items():
                 if sub in subtypes:
-                    out[composite_column(field.name, sub)] = (subtypes[sub], default)
+                    as_json = subtypes[sub] in _AS_JSON and default is not None
+                    out[field.sub_column(sub)] = (subtypes[sub], json_text(default) if as_json else default)
         elif field.type not in COMPOSITES:
             column_type = sql_type(field)
             default = json_text(field.default_value) if column_type in _AS_JSON else field.default_value

@@ -181,6 +181,10 @@ def _sub_value(sql_type: str, value: Any) -> Any:
         if not isinstance(value, int) or abs(value) > INT64:
             raise PathError("must be an integer within 64 bits")
         return value
+    if sql_type == "jsonb":  # secondaryLinks, additionalEmails, additionalPhones
+        if not isinstance(value, list):
+            raise PathError("must be an array")
+        return value
     if not isinstance(value, str):
         raise PathError("must be a string")
     if "\x00" in value:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from twenty_storage.model import COMPOSITES, Field, Metadata, Object, composite_column
+from twenty_storage.model import COMPOSITES, Field, Metadata, Object
 
 from ..planning import values as checks
 from ..planning.shape import join_columns as join_columns
@@ -40,7 +40,7 @@ _KIND_BY_TYPE = {"TEXT": "text", "EMAIL": "text", "PHONE": "text", "URL": "text"
                  "SELECT": "select", "RATING": "select", "MULTI_SELECT": "multiselect", "JSON": "json",
                  "UUID": "uuid"}
 _KIND_BY_SQL = {"bigint": "integer", "text": "text", "double precision": "number", "uuid": "uuid",
-                "timestamptz": "datetime", "date": "date", "boolean": "boolean"}
+                "timestamptz": "datetime", "date": "date", "boolean": "boolean", "jsonb": "json"}
 _MAX_VALUE = 10_000
 _INT64 = checks.INT64
 
@@ -99,7 +99,7 @@ def resolve(md: Metadata, obj: Object, path: list[str], *, hops: int = 1) -> Col
             raise PathError(f"'{name}' is a composite field: name one of its parts ({', '.join(subs)}), "
                             f"as {name}.{next(iter(subs))}")
         sql = subs[rest[0]]
-        return Column(column=composite_column(name, rest[0]), kind=_KIND_BY_SQL[sql], sql_type=sql)
+        return Column(column=field.sub_column(rest[0]), kind=_KIND_BY_SQL[sql], sql_type=sql)
     if field.type == "RELATION":
         rel = field.relation
         if rel is None or rel.target not in md.objects or not md.objects[rel.target].is_active:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from twenty_storage.model import COMPOSITES, Field, Metadata, Object
+from twenty_storage.model import COMPOSITE_TYPE_NAMES, COMPOSITES, Field, Metadata, Object
 
 from ..planning.shape import EMBEDDED_LIMIT
 from ..planning.values import MAX_BATCH
@@ -28,7 +28,6 @@ _MAX_CACHED = 8  # documents kept per metadata version (one per server URL the c
 _DIRECTIONS = ["asc", "desc", "Asc", "Desc", "AscNullsFirst", "AscNullsLast", "DescNullsFirst",
                "DescNullsLast"]
 _READ_ONLY = ("id", "createdAt", "updatedAt", "deletedAt")
-_COMPOSITE_SCHEMAS = {"CURRENCY": "Currency", "FULL_NAME": "FullName"}
 _NULL = {"type": "object", "nullable": True, "enum": [None]}
 _TWENTY_ENVELOPES = ("Answers are Twenty's envelopes: `{\"data\": {\"companies\": [...]}, \"pageInfo\", "
                      "\"totalCount\"}`, `{\"data\": {\"company\": {...}}}`, `{\"data\": {\"createCompany\": "
@@ -79,6 +78,29 @@ def _scalar_schema(field: Field, *, for_input: bool) -> Schema:
     return {"type": "string"}
 
 
+_TEXT: Schema = {"type": "string", "nullable": True}
+# Twenty's composite types: their list sub-fields' items
+_LIST_ITEMS: dict[str, Schema] = {
+    "secondaryLinks": {"type": "object", "properties": {"url": _TEXT, "label": _TEXT}},
+    "additionalEmails": {"type": "string"},
+    "additionalPhones": {"type": "object", "properties": {"number": _TEXT, "countryCode": _TEXT,
+                                                          "callingCode": _TEXT}},
+}
+
+
+def _twenty_composites() -> dict[str, Schema]:
+    """Links, Emails and Phones (and their inputs): Twenty's composite types, one property per sub-field."""
+    out: dict[str, Schema] = {}
+    for kind in ("LINKS", "EMAILS", "PHONES"):
+        props: dict[str, Schema] = {
+            sub: {"type": "array", "nullable": True, "items": _LIST_ITEMS[sub]} if sql == "jsonb" else _TEXT
+            for sub, sql, _ in COMPOSITES[kind]}
+        out[COMPOSITE_TYPE_NAMES[kind]] = {"type": "object", "properties": props}
+        out[COMPOSITE_TYPE_NAMES[kind] + "Input"] = {"type": "object", "additionalProperties": False,
+                                                     "properties": props}
+    return out
+
+
 def _described(schema: Schema, field: Field) -> Schema:
     text = field.description or field.label
     if "$ref" in schema:
@@ -111,7 +133,7 @@ def _record_schema(md: Metadata, obj: Object) -> Schema:
                                                     "(only with depth=1)"}
             continue
         if field.type in COMPOSITES:
-            props[field.name] = _ref(_COMPOSITE_SCHEMAS[field.type])
+            props[field.name] = _ref(COMPOSITE_TYPE_NAMES[field.type])
             continue
         nullable = field.name not in ("id", "createdAt", "updatedAt")
         props[field.name] = _described(_nullable(_scalar_schema(field, for_input=False), nullable), field)
@@ -138,7 +160,7 @@ def _write_schema(obj: Object, *, create: bool) -> Schema:
         if not field.is_active or field.type == "RELATION" or field.name in _READ_ONLY:
             continue
         if field.type in COMPOSITES:
-            props[field.name] = _nullable(_ref(_COMPOSITE_SCHEMAS[field.type] + "Input"), False)
+            props[field.name] = _nullable(_ref(COMPOSITE_TYPE_NAMES[field.type] + "Input"), False)
             continue
         value = _nullable(_scalar_schema(field, for_input=True), field.is_nullable)
         props[field.name] = _described(value, field)
@@ -157,7 +179,7 @@ def _order_parameter(obj: Object) -> Schema:
         if field.type == "RELATION":
             continue
         if field.type in COMPOSITES:
-            names += [f"{field.name}.{sub}" for sub, _, _ in COMPOSITES[field.type]]
+            names += [f"{field.name}.{sub}" for sub, sql, _ in COMPOSITES[field.type] if sql != "jsonb"]
         else:
             names.append(field.name)
     names += list(join_columns(obj))
@@ -218,6 +240,7 @@ def _shared_components() -> dict[str, Any]:
         "FullNameInput": {"type": "object", "additionalProperties": False, "properties": {
             "firstName": {"type": "string", "nullable": True},
             "lastName": {"type": "string", "nullable": True}}},
+        **_twenty_composites(),
         "Deleted": {"type": "object", "required": ["data"], "properties": {"data": {
             "type": "object", "required": ["id", "deleted"],
             "properties": {"id": {"type": "string", "format": "uuid"}, "deleted": {"type": "boolean"}}}}},
