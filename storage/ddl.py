@@ -101,7 +101,7 @@ def set_not_null(schema: str, obj: Object, field: Field, not_null: bool) -> list
     table = name(schema, obj.table)
     verb = " SET NOT NULL" if not_null else " DROP NOT NULL"
     return [sql("ALTER TABLE ", table, " ALTER COLUMN ", name(column), verb).compile()
-            for column, _ in field.columns()]
+            for column in field.required_columns()]
 
 
 def column_uses_values(schema: str, obj: Object, field: Field, values: list[str]) -> Statement:

@@ -142,6 +142,14 @@ class Field(msgspec.Struct, frozen=True, kw_only=True):
             return [("id", "uuid")]
         return [(self.name, system_sql_type(self.name) or SQL_TYPES[self.type])]
 
+    def required_columns(self) -> list[str]:
+        """The columns a required field makes NOT NULL: of a links, emails or phones field only the primary."""
+        if self.type in PRIMARY:
+            return [self.sub_column(PRIMARY[self.type])]
+        if self.twenty is not None:
+            return [self.name]
+        return [column for column, _ in self.columns()]
+
     @property
     def column(self) -> str:
         """The single column of a scalar field."""

@@ -171,6 +171,9 @@ async def test_one_workspace_in_both_modes(settings: Settings, client: httpx.Asy
         fields = await call(plain, account, "GET", "/rest/metadata/fields?limit=500")
         names = {f["name"]: f["type"] for f in fields["data"]["fields"] if f["name"] in ("email", "emails")}
         assert names == {"email": "EMAIL"}
+        # a required domainName requires its own column only (Acme has no label nor secondary links)
+        domain_id = next(f["id"] for f in fields["data"]["fields"] if f["name"] == "domainName")
+        await call(plain, account, "PATCH", f"/rest/metadata/fields/{domain_id}", {"isNullable": False})
     # and the compat server reads what the default mode wrote, the other sub-fields kept
     person = (await call(client, account, "GET", f"/rest/people/{made['id']}"))["data"]["person"]
     assert person["emails"] == {**EMAILS, "primaryEmail": "ada@new.io"}
@@ -182,3 +185,5 @@ async def test_one_workspace_in_both_modes(settings: Settings, client: httpx.Asy
     person_fields = {f["name"]: f["type"] for f in fields["data"]["fields"]
                      if f["name"] in ("email", "emails", "phone", "phones")}
     assert person_fields == {"emails": "EMAILS", "phones": "PHONES"}
+    domain = next(f for f in fields["data"]["fields"] if f["name"] == "domainName")
+    assert (domain["type"], domain["isNullable"]) == ("LINKS", False)
