@@ -143,7 +143,7 @@ class Field(msgspec.Struct, frozen=True, kw_only=True):
         return [(self.name, system_sql_type(self.name) or SQL_TYPES[self.type])]
 
     def required_columns(self) -> list[str]:
-        """The columns a required field makes NOT NULL: of a links, emails or phones field only the primary."""
+        """The columns a required field makes NOT NULL (of links, emails and phones only the primary)."""
         if self.type in PRIMARY:
             return [self.sub_column(PRIMARY[self.type])]
         if self.twenty is not None:
