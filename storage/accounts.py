@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from .citus import SCHEMA_SHARDING
 from .pg import Database, Statement
+from .roles import standard_role_statements
 from .sql import ident, name, sql, value
 
 
@@ -40,6 +41,7 @@ def create_workspace_statements(
     statements: list[Statement] = [
         ("INSERT INTO core.workspace (id, name, schema_name) VALUES ($1, $2, $3)",
          (workspace_id, name, schema)),
+        *standard_role_statements(workspace_id),
         SCHEMA_SHARDING,
         (f"CREATE SCHEMA {ident(schema)}", ()),
     ]

@@ -199,6 +199,53 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             $lease$""",
         ],
     ),
+    (
+        6,
+        "roles (Twenty's RBAC): per-object permissions, a role per API key, Admin and Member everywhere",
+        [
+            """CREATE TABLE core.role (
+                id uuid PRIMARY KEY,
+                workspace_id uuid NOT NULL REFERENCES core.workspace(id) ON DELETE CASCADE,
+                standard_id uuid,
+                label text NOT NULL,
+                description text,
+                icon text,
+                is_editable boolean NOT NULL DEFAULT true,
+                can_update_all_settings boolean NOT NULL DEFAULT false,
+                can_read_all_object_records boolean NOT NULL DEFAULT false,
+                can_update_all_object_records boolean NOT NULL DEFAULT false,
+                can_soft_delete_all_object_records boolean NOT NULL DEFAULT false,
+                can_destroy_all_object_records boolean NOT NULL DEFAULT false,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (workspace_id, label)
+            )""",
+            # a flag left NULL follows the role's own can*AllObjectRecords
+            """CREATE TABLE core.object_permission (
+                role_id uuid NOT NULL REFERENCES core.role(id) ON DELETE CASCADE,
+                object_metadata_id uuid NOT NULL REFERENCES core.object_metadata(id) ON DELETE CASCADE,
+                workspace_id uuid NOT NULL REFERENCES core.workspace(id) ON DELETE CASCADE,
+                can_read_object_records boolean,
+                can_update_object_records boolean,
+                can_soft_delete_object_records boolean,
+                can_destroy_object_records boolean,
+                PRIMARY KEY (role_id, object_metadata_id)
+            )""",
+            # no cascade: a role some key still has cannot be deleted (the key would gain full access)
+            """ALTER TABLE core.api_key ADD COLUMN role_id uuid REFERENCES core.role(id)""",
+            """INSERT INTO core.role (id, workspace_id, standard_id, label, description, icon, is_editable,
+                                      can_update_all_settings, can_read_all_object_records,
+                                      can_update_all_object_records, can_soft_delete_all_object_records,
+                                      can_destroy_all_object_records)
+               SELECT gen_random_uuid(), w.id, s.standard_id, s.label, s.description, s.icon, s.is_editable,
+                      s.settings, true, true, true, true
+               FROM core.workspace w CROSS JOIN (VALUES
+                   ('20202020-0001-0001-0001-000000000001'::uuid, 'Admin', 'Admin role', 'IconUserCog', false,
+                    true),
+                   ('20202020-0001-0001-0001-000000000002'::uuid, 'Member', 'Member role', 'IconUser', true,
+                    false)) AS s (standard_id, label, description, icon, is_editable, settings)""",
+        ],
+    ),
 ]
 
 

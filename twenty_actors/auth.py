@@ -13,13 +13,13 @@ import argon2
 import jwt
 import msgspec
 import trio
-
 from twenty_storage import accounts
 from twenty_storage.errors import UniqueViolationError
 from twenty_storage.pg import Database
 
 from .caller import Caller
 from .errors import ConflictError, RateLimitedError, UnauthorizedError, ValidationError
+from .permissions import Role
 from .planning.values import EMAIL
 from .registry import Registry
 from .workspace.state import ApiKey
@@ -32,11 +32,16 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
-    """Who is calling: an API key or a user, always of exactly one workspace."""
+    """Who is calling: an API key or a user, always of exactly one workspace.
+
+    ``role`` is an API key's role (Twenty's RBAC, see permissions.py); None may do everything: a user,
+    and a key without a role.
+    """
 
     workspace_id: uuid.UUID
     kind: Literal["api_key", "user"]
     subject_id: uuid.UUID
+    role: Role | None = None
 
     @property
     def rate_key(self) -> str:
@@ -238,7 +243,10 @@ class Auth:
             key = state.api_keys.get(subject)
             if key is None or not key.is_valid(datetime.now(UTC)):
                 raise UnauthorizedError("API key is revoked or expired")
-            principal = Principal(workspace_id=workspace_id, kind="api_key", subject_id=subject)
+            # the key's role comes from the snapshot its workspace's actor keeps: a dict lookup, no query
+            model = state.metadata
+            role = model.permissions.role_of_key(subject) if model is not None else None
+            principal = Principal(workspace_id=workspace_id, kind="api_key", subject_id=subject, role=role)
         elif subject not in state.user_ids:
             raise UnauthorizedError("Invalid token")  # the user was deleted (or belongs elsewhere)
         else:

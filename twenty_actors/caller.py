@@ -9,11 +9,15 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any, final
 
+from .permissions import VERB_ACTIONS, Action, Role, require, selected_objects
 from .planning import Plan, bind, with_matched
 from .workspace.messages import RunRead, RunWrite
 
 if TYPE_CHECKING:
+    from twenty_storage.model import Object
+
     from .auth import Principal
+    from .graphql.selection import Operation
     from .metadata.model import WorkspaceModel
     from .registry import Registry
     from .workspace.actor import WorkspaceHandle
@@ -37,6 +41,46 @@ class Caller:
     @property
     def workspace_id(self) -> uuid.UUID:
         return self.principal.workspace_id
+
+    @property
+    def role(self) -> Role | None:
+        """The caller's role (an API key's), or None: it may do everything."""
+        return self.principal.role
+
+    def authorize(self, obj: Object, action: Action) -> None:
+        """Nothing when the caller may ``action`` the records of ``obj`` (see permissions.py).
+
+        Raises:
+            ForbiddenError: its role does not allow it.
+        """
+        require(self.principal.role, obj, action)
+
+    def authorize_core(self, op: Operation) -> None:
+        """Nothing when the caller's role allows a whole core GraphQL operation: each root field's read or
+        write, and the reads of every object its selections lead to.
+
+        Raises:
+            ForbiddenError: its role does not allow one of them (nothing is done).
+        """
+        role = self.principal.role
+        if role is None:
+            return
+        model = self.model
+        md, roots = model.metadata, model.core.roots
+        root_type = "Mutation" if op.node.operation.value == "mutation" else "Query"
+        for nodes in op.fields(op.node.selection_set, root_type).values():
+            root = roots.get(nodes[0].name.value)
+            if root is None:  # __typename and introspection read no records
+                continue
+            kind, obj_name = root
+            obj = md.objects[obj_name]
+            verb = kind.partition("_")[0]
+            require(role, obj, VERB_ACTIONS.get(verb, "read"))
+            for node in nodes:
+                if node.selection_set is not None:
+                    require(role, obj, "read")
+                for target in selected_objects(md, obj, node.selection_set, op.fragments):
+                    require(role, target, "read")
 
     @property
     def model(self) -> WorkspaceModel:

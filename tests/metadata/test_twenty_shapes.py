@@ -275,10 +275,14 @@ async def test_both_shapes_or_neither_change_nothing(client: httpx.AsyncClient, 
 
 
 async def test_api_keys_as_twenty_creates_them(client: httpx.AsyncClient, account: Account) -> None:
+    # Twenty's settings page offers the roles a key may have, then creates the key with one
+    roles = (await meta(client, account, "{ getApiKeyRoles { id label } }"))["data"]["getApiKeyRoles"]
+    admin = next(r for r in roles if r["label"] == "Admin")
     created = await meta(client, account, """mutation CreateApiKey($input: CreateApiKeyInput!) {
-      createApiKey(input: $input) { id name expiresAt revokedAt token } }""", {"input": {
-        "name": "Zapier", "expiresAt": "2099-01-01T00:00:00.000Z", "roleId": str(uuid.uuid4())}})
+      createApiKey(input: $input) { id name expiresAt revokedAt token role { id } } }""", {"input": {
+        "name": "Zapier", "expiresAt": "2099-01-01T00:00:00.000Z", "roleId": admin["id"]}})
     key = created["data"]["createApiKey"]
+    assert key["role"] == {"id": admin["id"]}
     assert key["name"] == "Zapier"
     assert key["expiresAt"] == "2099-01-01T00:00:00.000Z"
     assert key["revokedAt"] is None

@@ -8,13 +8,16 @@ from typing import Any
 
 import msgspec
 from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, build_schema
+from twenty_storage.roles import insert_api_key_statement
 
 from ..auth import Auth, Principal
 from ..errors import NotFoundError, TwentyError, ValidationError
 from ..metadata.paging import connection
+from ..permissions import NO_ROLES, Permissions
 from ..registry import Registry
-from ..workspace.messages import CreateApiKey, ListApiKeys, RevokeApiKey
-from ..workspace.state import ApiKey
+from ..workspace.messages import CreateApiKey, ListApiKeys, RevokeApiKey, RunMetadataChange
+from ..workspace.state import ApiKey, api_key_from_row
+from .metadata_roles import key_out
 from .metadata_sdl import SDL
 from .response import as_graphql_error
 from .scalars import DateTimeScalar, JSONScalar, UUIDScalar, parse_datetime
@@ -67,34 +70,37 @@ def one_of(args: dict[str, Any], ours: tuple[str, ...], twenty: str, field: str)
     return None
 
 
-def _key_out(key: ApiKey, token: str | None = None) -> dict[str, Any]:
-    return {"id": str(key.id), "name": key.name, "token": token, "expiresAt": key.expires_at,
-            "revokedAt": key.revoked_at, "createdAt": key.created_at, "updatedAt": key.updated_at}
-
-
 def _parse_id(value: Any, field: str = "id") -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise ValidationError(f"{field} must be a UUID", details=[{"field": field, "message": "must be a UUID"}]) \
-            from None
+        raise ValidationError(f"{field} must be a UUID",
+                              details=[{"field": field, "message": "must be a UUID"}]) from None
 
 
 def api_key_handlers(registry: Registry, auth: Auth, principal: Principal) -> dict[str, Any]:
     """Root-field handlers for API keys, bound to one caller."""
     wid = principal.workspace_id
 
+    async def permissions() -> Permissions:
+        handle = await registry.handle(wid)
+        assert handle.state is not None
+        model = handle.state.metadata
+        return model.permissions if model is not None else NO_ROLES
+
     async def find(key_id: uuid.UUID) -> ApiKey | None:
         keys: list[ApiKey] = await registry.call(wid, ListApiKeys())
         return next((k for k in keys if k.id == key_id), None)
 
     async def api_keys(_args: dict[str, Any]) -> list[dict[str, Any]]:
-        return [_key_out(k) for k in await registry.call(wid, ListApiKeys())]
+        keys: list[ApiKey] = await registry.call(wid, ListApiKeys())
+        roles = await permissions()
+        return [key_out(k, roles) for k in keys]
 
     async def api_key(args: dict[str, Any]) -> dict[str, Any] | None:
         wrapped = one_of(args, ("id",), "input", "apiKey")
         key = await find(_parse_id(wrapped["id"] if wrapped else args["id"]))
-        return _key_out(key) if key else None
+        return key_out(key, await permissions()) if key else None
 
     async def create(args: dict[str, Any]) -> dict[str, Any]:
         data = args["data"] if "data" in args else args["input"]
@@ -104,8 +110,20 @@ def api_key_handlers(registry: Registry, auth: Auth, principal: Principal) -> di
                                   details=[{"field": "name", "message": "must be 1 to 200 characters"}])
         # a past expiresAt is accepted (API.md's own example is one): the key is simply expired
         expires_at: datetime | None = data.get("expiresAt")
-        key: ApiKey = await registry.call(wid, CreateApiKey(name=name, expires_at=expires_at))
-        return _key_out(key, auth.api_key_token(wid, key))
+        if data.get("roleId") is None:  # no role: the key may do everything, as the Admin role
+            key: ApiKey = await registry.call(wid, CreateApiKey(name=name, expires_at=expires_at))
+        else:
+            # with its role, through the metadata queue: the actor reloads keys and roles together, so
+            # the key is never seen without its role
+            role_id = _parse_id(data["roleId"], "roleId")
+            if role_id not in (await permissions()).roles:
+                raise NotFoundError(f"Role {role_id} not found")
+            statement = insert_api_key_statement(uuid.uuid4(), wid, name, expires_at, role_id)
+            rows = (await registry.call(wid, RunMetadataChange(statements=[statement])))[0]
+            if not rows:  # the role was deleted meanwhile
+                raise NotFoundError(f"Role {role_id} not found")
+            key = api_key_from_row(rows[0])
+        return key_out(key, await permissions(), auth.api_key_token(wid, key))
 
     async def generate_token(args: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -126,7 +144,7 @@ def api_key_handlers(registry: Registry, auth: Auth, principal: Principal) -> di
     async def revoke(args: dict[str, Any]) -> dict[str, Any]:
         key_id = args["input"]["id"] if "input" in args else args["id"]
         key: ApiKey = await registry.call(wid, RevokeApiKey(key_id=_parse_id(key_id)))
-        return _key_out(key)
+        return key_out(key, await permissions())
 
     return {"apiKeys": api_keys, "apiKey": api_key, "createOneApiKey": create, "createApiKey": create,
             "generateApiKeyToken": generate_token, "revokeOneApiKey": revoke, "revokeApiKey": revoke}

@@ -26,18 +26,106 @@ type ApiKey {
   revokedAt: DateTime
   createdAt: DateTime!
   updatedAt: DateTime!
+  "What the key may do; a key made without a role may do everything, as the Admin role."
+  role: Role!
 }
 
 "A new API key: createOneApiKey(data:) and createApiKey(input:) both take it."
 input CreateApiKeyInput {
   name: String!
   expiresAt: DateTime
-  "Accepted for clients written for Twenty; every key has full access to its workspace."
+  "The key's role (see roles); without one the key may do everything, as the Admin role."
   roleId: UUID
 }
 
 input GetApiKeyInput { id: UUID! }
 input RevokeApiKeyInput { id: UUID! }
+"Changes to an API key: the fields given (revokedAt: null brings a revoked key back)."
+input UpdateApiKeyInput {
+  id: UUID!
+  name: String
+  expiresAt: DateTime
+  revokedAt: DateTime
+  "Another role for the key (as assignRoleToApiKey)."
+  roleId: UUID
+}
+
+"""What the holders of a role may do: to the records of every object (can*AllObjectRecords), unless an
+objectPermission says otherwise for one object, and to the workspace's settings (data model, API keys,
+webhooks, roles)."""
+type Role {
+  id: UUID!
+  label: String!
+  description: String
+  icon: String
+  "False for the Admin role, which may always do everything."
+  isEditable: Boolean!
+  canUpdateAllSettings: Boolean!
+  canReadAllObjectRecords: Boolean!
+  canUpdateAllObjectRecords: Boolean!
+  canSoftDeleteAllObjectRecords: Boolean!
+  canDestroyAllObjectRecords: Boolean!
+  objectPermissions: [ObjectPermission!]!
+  apiKeys: [ApiKeyForRole!]!
+}
+
+"A role's permissions on one object; a flag left null follows the role's can*AllObjectRecords."
+type ObjectPermission {
+  objectMetadataId: UUID!
+  canReadObjectRecords: Boolean
+  canUpdateObjectRecords: Boolean
+  canSoftDeleteObjectRecords: Boolean
+  canDestroyObjectRecords: Boolean
+}
+
+type ApiKeyForRole {
+  id: UUID!
+  name: String!
+  expiresAt: DateTime
+  revokedAt: DateTime
+}
+
+input CreateRoleInput {
+  id: UUID
+  label: String!
+  description: String
+  icon: String
+  canUpdateAllSettings: Boolean
+  canReadAllObjectRecords: Boolean
+  canUpdateAllObjectRecords: Boolean
+  canSoftDeleteAllObjectRecords: Boolean
+  canDestroyAllObjectRecords: Boolean
+}
+
+input UpdateRolePayload {
+  label: String
+  description: String
+  icon: String
+  canUpdateAllSettings: Boolean
+  canReadAllObjectRecords: Boolean
+  canUpdateAllObjectRecords: Boolean
+  canSoftDeleteAllObjectRecords: Boolean
+  canDestroyAllObjectRecords: Boolean
+}
+
+input UpdateRoleInput {
+  "The id of the role to update"
+  id: UUID!
+  update: UpdateRolePayload!
+}
+
+input ObjectPermissionInput {
+  objectMetadataId: UUID!
+  canReadObjectRecords: Boolean
+  canUpdateObjectRecords: Boolean
+  canSoftDeleteObjectRecords: Boolean
+  canDestroyObjectRecords: Boolean
+}
+
+input UpsertObjectPermissionsInput {
+  roleId: UUID!
+  objectPermissions: [ObjectPermissionInput!]!
+}
 
 type ApiKeyToken { token: String! }
 
@@ -89,7 +177,7 @@ input FieldFilter {
 
 enum FieldMetadataType {
   TEXT NUMBER BOOLEAN DATE_TIME DATE EMAIL PHONE URL CURRENCY FULL_NAME SELECT MULTI_SELECT RELATION RATING
-  JSON UUID POSITION
+  JSON UUID POSITION LINKS EMAILS PHONES
 }
 
 enum RelationType { ONE_TO_MANY MANY_TO_ONE ONE_TO_ONE MANY_TO_MANY }
@@ -350,6 +438,12 @@ type Query {
   webhookDeliveries(webhookId: ID!): [WebhookDelivery!]!
   apiKeys: [ApiKey!]!
   apiKey(id: ID, input: GetApiKeyInput): ApiKey
+  "The workspace's roles: Admin and Member first, then its own."
+  roles: [Role!]!
+  "The workspace's roles (Twenty's name for roles)."
+  getRoles: [Role!]!
+  "The roles an API key may have: every role."
+  getApiKeyRoles: [Role!]!
   objects(paging: CursorPaging, filter: ObjectFilter): ObjectConnection!
   object(id: ID!): Object
   fields(paging: CursorPaging, filter: FieldFilter): FieldConnection!
@@ -374,6 +468,15 @@ type Mutation {
   generateApiKeyToken(apiKeyId: UUID!, expiresAt: String!): ApiKeyToken!
   revokeOneApiKey(id: ID!): ApiKey!
   revokeApiKey(input: RevokeApiKeyInput!): ApiKey!
+  updateApiKey(input: UpdateApiKeyInput!): ApiKey
+  assignRoleToApiKey(apiKeyId: UUID!, roleId: UUID!): Boolean!
+  createOneRole(createRoleInput: CreateRoleInput!): Role!
+  "Change a role; not the Admin role."
+  updateOneRole(updateRoleInput: UpdateRoleInput!): Role!
+  "Delete a role of the workspace's own (not Admin or Member) that no API key has; answers its id."
+  deleteOneRole(roleId: UUID!): String!
+  "Set a role's permissions on objects, each flag given (the others keep their value)."
+  upsertObjectPermissions(upsertObjectPermissionsInput: UpsertObjectPermissionsInput!): [ObjectPermission!]!
   createOneObject(data: CreateObjectInput, input: CreateOneObjectInput): Object!
   updateOneObject(id: ID, data: UpdateObjectInput, input: UpdateOneObjectInput): Object!
   deleteOneObject(id: ID, input: DeleteOneObjectInput): Object!

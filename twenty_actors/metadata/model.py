@@ -12,6 +12,8 @@ from twenty_storage.ir import NodeSel
 from twenty_storage.model import Metadata, Object, as_twenty
 from twenty_storage.pg import Database
 
+from ..permissions import NO_ROLES, Permissions, load_permissions
+
 
 @final
 class CoreApi:
@@ -41,9 +43,12 @@ class WorkspaceModel:
     cools the workspace down (503) instead of every request trying the build again and failing with 500.
     """
 
-    def __init__(self, metadata: Metadata, *, twenty: bool = False) -> None:
+    def __init__(self, metadata: Metadata, *, twenty: bool = False,
+                 permissions: Permissions = NO_ROLES) -> None:
         self.metadata = twenty_shapes(metadata) if twenty else metadata
         self.core = CoreApi(self.metadata)
+        # the roles and the role of each key, loaded with the metadata: a request's role costs no query
+        self.permissions = permissions
 
 
 def _twenty_object(obj: Object) -> Object:
@@ -66,7 +71,8 @@ def twenty_shapes(metadata: Metadata) -> Metadata:
 
 
 async def load_workspace_model(db: Database, row: Any, *, twenty: bool = False) -> WorkspaceModel:
-    """Load the metadata of a workspace row (the actor's LoadMetadata); ``twenty``: in Twenty's shapes."""
+    """Load the metadata of a workspace row (the actor's LoadMetadata), with its roles; ``twenty``: in
+    Twenty's shapes."""
     workspace_id: uuid.UUID = row["id"]
     metadata = await metadata_store.load_metadata(db, workspace_id, row["schema_name"], row["metadata_version"])
-    return WorkspaceModel(metadata, twenty=twenty)
+    return WorkspaceModel(metadata, twenty=twenty, permissions=await load_permissions(db, workspace_id))

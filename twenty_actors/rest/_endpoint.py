@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from ..errors import NotFoundError
+from ..permissions import VERB_ACTIONS, related
+from ._grammar import decode_query
 from ._plans import (
     RestPlan,
     create_many_plan,
@@ -46,11 +48,22 @@ def _data(answer: str, key: str | None = None) -> bytes:
     return b'{"data":{' + _encode(key) + b":" + answer.encode() + b"}}"
 
 
-async def _read(caller: Caller, planned: RestPlan) -> bytes:
+def _depth(query_string: bytes) -> int:
+    """The ``depth`` a read asks for (the planner has checked it already)."""
+    return max((int(v) for k, v in decode_query(query_string) if k == "depth" and v.isdigit()), default=0)
+
+
+async def _read(caller: Caller, planned: RestPlan, query_string: bytes) -> bytes:
+    if caller.role is not None:
+        caller.authorize(planned.obj, "read")
+        if _depth(query_string) > 0:  # the records its relations lead to are read too
+            for target in related(caller.model.metadata, planned.obj):
+                caller.authorize(target, "read")
     return await caller.read(planned.plan, planned.variables)
 
 
 async def _write(caller: Caller, planned: RestPlan) -> str | None:
+    caller.authorize(planned.obj, VERB_ACTIONS[planned.verb])
     rows = await caller.write(planned.plan, planned.variables, match=planned.match, verb=planned.verb,
                               label=planned.obj.label_singular)
     answer: str | None = rows[0][0][0] if rows and rows[0] else None
@@ -59,14 +72,14 @@ async def _write(caller: Caller, planned: RestPlan) -> str | None:
 
 async def list_records(caller: Caller, plural: str, query_string: bytes, *, twenty: bool = False) -> bytes:
     """``GET /rest/{plural}``: ``{"data": [...], "meta": {...}}`` (Twenty's: ``{"data": {plural: […]}}``)."""
-    return await _read(caller, list_plan(caller.model, plural, query_string, twenty=twenty))
+    return await _read(caller, list_plan(caller.model, plural, query_string, twenty=twenty), query_string)
 
 
 async def get_record(caller: Caller, plural: str, raw_id: str, query_string: bytes, *,
                      twenty: bool = False) -> bytes:
     """``GET /rest/{plural}/{id}``: ``{"data": {...}}``; 404 when there is no such live record."""
     planned = get_plan(caller.model, plural, raw_id, query_string, twenty=twenty)
-    body = await _read(caller, planned)
+    body = await _read(caller, planned, query_string)
     if body == b"null":
         raise _not_found(planned)
     return body

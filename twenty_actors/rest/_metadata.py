@@ -26,6 +26,7 @@ from graphql import GraphQLError, GraphQLNonNull, GraphQLSchema, coerce_input_va
 from ..errors import NotFoundError, ValidationError
 from ..graphql.scalars import format_datetime
 from ..metadata.operations import MetadataOps
+from ..permissions import require_settings
 from ._body import decode_json
 from ._grammar import decode_query
 from ._query import check_parameters
@@ -154,6 +155,7 @@ async def get_metadata(caller: Caller, collection: str, raw_id: str, query_strin
 async def create_metadata(caller: Caller, schema: GraphQLSchema, collection: str, query_string: bytes,
                           body: bytes) -> bytes:
     """``POST /rest/metadata/{collection}``: a new object, field or relation (201)."""
+    require_settings(caller.role)
     kind = _kind(collection)
     check_parameters(decode_query(query_string), frozenset())
     data = check_body(schema, INPUT_TYPES[collection, "create"], body)
@@ -170,6 +172,7 @@ async def create_metadata(caller: Caller, schema: GraphQLSchema, collection: str
 async def update_metadata(caller: Caller, schema: GraphQLSchema, collection: str, raw_id: str,
                           query_string: bytes, body: bytes) -> bytes:
     """``PATCH /rest/metadata/{collection}/{id}``: changes to an object or a field."""
+    require_settings(caller.role)
     kind = _kind(collection)
     node_id = _id(raw_id)
     check_parameters(decode_query(query_string), frozenset())
@@ -188,6 +191,7 @@ async def update_metadata(caller: Caller, schema: GraphQLSchema, collection: str
 
 async def delete_metadata(caller: Caller, collection: str, raw_id: str, query_string: bytes) -> bytes:
     """``DELETE /rest/metadata/{collection}/{id}``: a custom object, field or relation, for good."""
+    require_settings(caller.role)
     kind = _kind(collection)
     node_id = _id(raw_id)
     check_parameters(decode_query(query_string), frozenset())

@@ -54,7 +54,8 @@ _ID = Param(("id",))  # the record id of the path, bound per request
 class RestPlan(msgspec.Struct, frozen=True):
     """A request's plan and the values it binds; ``obj`` and ``record_id`` word a 404.
 
-    A write by filter first reads the ids it changes with ``match`` (see ``Caller.write``).
+    A write by filter first reads the ids it changes with ``match`` (see ``Caller.write``). ``verb`` names
+    a write (create, update, delete, restore, destroy): the permission it needs.
     """
 
     obj: Object
@@ -130,7 +131,7 @@ def create_plan(model: WorkspaceModel, plural: str, body: bytes, query_string: b
     shaped, shape = shape_record(t.obj, data, ("data",))
     plan = t.plan(("create", upsert, shape), lambda: make_plan([compile_write(
         t.schema, plan_create(t.obj, [shaped], t.record(), t.record(), single=True, upsert=upsert))]))
-    return RestPlan(t.obj, plan, {"data": data})
+    return RestPlan(t.obj, plan, {"data": data}, verb="create")
 
 
 def create_many_plan(model: WorkspaceModel, plural: str, body: bytes, query_string: bytes = b"") -> RestPlan:
@@ -142,7 +143,7 @@ def create_many_plan(model: WorkspaceModel, plural: str, body: bytes, query_stri
     key = ("create_many", upsert, tuple(s for _, s in shaped_items))
     plan = t.plan(key, lambda: make_plan([compile_write(t.schema, plan_create(
         t.obj, [d for d, _ in shaped_items], t.record(), t.record(), single=False, upsert=upsert))]))
-    return RestPlan(t.obj, plan, {"data": items})
+    return RestPlan(t.obj, plan, {"data": items}, verb="create")
 
 
 def update_plan(model: WorkspaceModel, plural: str, raw_id: str, body: bytes) -> RestPlan:
@@ -153,7 +154,7 @@ def update_plan(model: WorkspaceModel, plural: str, raw_id: str, body: bytes) ->
     shaped, shape = shape_record(t.obj, data, ("data",))
     plan = t.plan(("update", shape), lambda: make_plan([compile_write(
         t.schema, plan_update(t.obj, [_ID], shaped, t.record(), t.record(), single=True))]))
-    return RestPlan(t.obj, plan, {"id": record_id, "data": data}, record_id)
+    return RestPlan(t.obj, plan, {"id": record_id, "data": data}, record_id, verb="update")
 
 
 def delete_plan(model: WorkspaceModel, plural: str, raw_id: str, query_string: bytes) -> RestPlan:
@@ -163,7 +164,7 @@ def delete_plan(model: WorkspaceModel, plural: str, raw_id: str, query_string: b
     verb = "destroy" if not parse_soft_delete(decode_query(query_string)) else "delete"
     plan = t.plan((verb,), lambda: make_plan([compile_write(
         t.schema, plan_state_change(t.obj, [_ID], verb, _ID_ONLY, t.record(), single=True))]))
-    return RestPlan(t.obj, plan, {"id": record_id}, record_id)
+    return RestPlan(t.obj, plan, {"id": record_id}, record_id, verb=verb)
 
 
 def restore_plan(model: WorkspaceModel, plural: str, raw_id: str, query_string: bytes) -> RestPlan:
@@ -173,7 +174,7 @@ def restore_plan(model: WorkspaceModel, plural: str, raw_id: str, query_string: 
     check_parameters(decode_query(query_string), frozenset())
     plan = t.plan(("restore",), lambda: make_plan([compile_write(
         t.schema, plan_state_change(t.obj, [_ID], "restore", t.record(), t.record(), single=True))]))
-    return RestPlan(t.obj, plan, {"id": record_id}, record_id)
+    return RestPlan(t.obj, plan, {"id": record_id}, record_id, verb="restore")
 
 
 def write_many_plan(model: WorkspaceModel, plural: str, verb: str, query_string: bytes,
