@@ -93,6 +93,7 @@ async def test_twenty_client_sdk(sdk_modules: Path, server: Server, account: Acc
     assert core["rockets"] == [{"name": "Falcon", "fuel": 90}]
     assert core["byFilter"] == [{"name": "Globex", "employees": 3}]
     assert core["deleted"] is True
+    assert core["byDomain"] == ["Acme"]
 
     rest = out["rest"]
     assert rest["created"] == "Initech"
@@ -103,6 +104,8 @@ async def test_twenty_client_sdk(sdk_modules: Path, server: Server, account: Acc
     assert rest["upsert"] == [True, "Initrode", 8]
     assert rest["removed"] is True
     assert rest["missing"] == {"status": 404, "code": "NOT_FOUND"}
+    emails = {"primaryEmail": "ada@initech.com", "additionalEmails": ["ada@home.org"]}
+    assert rest["person"] == {"emails": emails, "phone": "5550123", "found": [True]}
     assert rest["metadataObjects"]["count"] == 3
     assert rest["metadataObjects"]["totalCount"] == len(meta["objects"])
 
@@ -119,4 +122,8 @@ async def test_twenty_client_sdk(sdk_modules: Path, server: Server, account: Acc
         payload = json.loads(body)
         assert payload["eventName"] == "company.created"
         names.add(payload["record"]["name"])
+        if payload["record"]["name"] == "Acme":  # Twenty's LINKS field, as Twenty's webhooks carry it
+            domain = payload["record"]["domainName"]
+            assert domain == {"primaryLinkUrl": "acme.com", "primaryLinkLabel": "Acme",
+                              "secondaryLinks": None}
     assert names == {"Acme", "Globex", "Initech"}

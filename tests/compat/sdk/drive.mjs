@@ -84,8 +84,15 @@ const { CoreApiClient } = await import(pathToFileURL(path.join(generated, 'index
 const core = new CoreApiClient({ url: `${baseUrl}/graphql`, headers: auth(token) });
 
 const acme = (await core.mutation({
-  createCompany: { __args: { data: { name: 'Acme', employees: 10 } }, id: true, name: true, employees: true },
+  createCompany: {
+    __args: { data: { name: 'Acme', employees: 10, domainName: { primaryLinkUrl: 'acme.com', primaryLinkLabel: 'Acme' } } },
+    id: true, name: true, employees: true,
+  },
 })).createCompany;
+// Twenty's composite fields (LINKS): filtered by a sub-field
+const byDomain = (await core.query({
+  companies: { __args: { filter: { domainName: { primaryLinkUrl: { ilike: '%ACME.COM' } } } }, edges: { node: { name: true } } },
+})).companies;
 const updated = (await core.mutation({
   updateCompany: { __args: { id: acme.id, data: { employees: 12 } }, id: true, employees: true },
 })).updateCompany;
@@ -116,6 +123,7 @@ out.core = {
   listed: listed.edges.map((e) => e.node.name), totalCount: listed.totalCount, hasNextPage: listed.pageInfo.hasNextPage,
   rocket: [launched.name, launched.fuel], rockets: rockets.edges.map((e) => e.node),
   byFilter, deleted: deleted.id === acme.id && deleted.deletedAt !== null,
+  byDomain: byDomain.edges.map((e) => e.node.name),
 };
 
 // --- records and metadata through the REST client (Twenty's envelopes: --compat twenty) ----------
@@ -128,6 +136,12 @@ const batch = (await rest.post('/batch/rockets', [{ name: 'Soyuz' }, { name: 'Ar
 const restUpsert = (await rest.post('/companies', { id: initech.id, name: 'Initrode' }, { query: { upsert: true } }))
   .data.createCompany;
 const removed = (await rest.delete(`/companies/${initech.id}`)).data.deleteCompany;
+// a person's Twenty composite fields (EMAILS, PHONES), written and filtered by a sub-field
+const ada = (await rest.post('/people', {
+  name: { firstName: 'Ada' }, emails: { primaryEmail: 'ada@initech.com', additionalEmails: ['ada@home.org'] },
+  phones: { primaryPhoneNumber: '5550123', primaryPhoneCallingCode: '+1' },
+})).data.createPerson;
+const found = await rest.get('/people', { query: { filter: 'emails.primaryEmail[eq]:ada@initech.com' } });
 let missing = null;
 try {
   await rest.get(`/companies/${initech.id}`);
@@ -141,6 +155,8 @@ out.rest = {
           hasNextPage: page.pageInfo.hasNextPage },
   batch: batch.map((r) => [r.name, r.fuel]), upsert: [restUpsert.id === initech.id, restUpsert.name, restUpsert.employees],
   removed: removed.id === initech.id, missing,
+  person: { emails: ada.emails, phone: ada.phones.primaryPhoneNumber,
+            found: found.data.people.map((p) => p.id === ada.id) },
   metadataObjects: { count: restObjects.data.objects.length, totalCount: restObjects.totalCount },
 };
 
