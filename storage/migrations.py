@@ -246,6 +246,43 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                     false)) AS s (standard_id, label, description, icon, is_editable, settings)""",
         ],
     ),
+    (
+        7,
+        "Twenty's composite LINKS, EMAILS and PHONES fields over the standard company and person fields",
+        [
+            # the plain fields' columns (domainName, email, phone…) keep their values and become the primary
+            # sub-fields; each workspace's company and person tables get the other sub-fields' columns
+            # (model.TWENTY_COMPOSITES); a workspace whose schema is gone is skipped
+            """DO $twenty$
+            DECLARE
+                ws record;
+            BEGIN
+                FOR ws IN SELECT w.schema_name FROM core.workspace w
+                           WHERE to_regclass(format('%I.company', w.schema_name)) IS NOT NULL LOOP
+                    EXECUTE format('ALTER TABLE %I.company '
+                        'ADD COLUMN IF NOT EXISTS "domainNamePrimaryLinkLabel" text, '
+                        'ADD COLUMN IF NOT EXISTS "domainNameSecondaryLinks" jsonb, '
+                        'ADD COLUMN IF NOT EXISTS "linkedinLinkPrimaryLinkLabel" text, '
+                        'ADD COLUMN IF NOT EXISTS "linkedinLinkSecondaryLinks" jsonb, '
+                        'ADD COLUMN IF NOT EXISTS "xLinkPrimaryLinkLabel" text, '
+                        'ADD COLUMN IF NOT EXISTS "xLinkSecondaryLinks" jsonb', ws.schema_name);
+                END LOOP;
+                FOR ws IN SELECT w.schema_name FROM core.workspace w
+                           WHERE to_regclass(format('%I.person', w.schema_name)) IS NOT NULL LOOP
+                    EXECUTE format('ALTER TABLE %I.person '
+                        'ADD COLUMN IF NOT EXISTS "emailsAdditionalEmails" jsonb, '
+                        'ADD COLUMN IF NOT EXISTS "phonesPrimaryPhoneCountryCode" text, '
+                        'ADD COLUMN IF NOT EXISTS "phonesPrimaryPhoneCallingCode" text, '
+                        'ADD COLUMN IF NOT EXISTS "phonesAdditionalPhones" jsonb, '
+                        'ADD COLUMN IF NOT EXISTS "linkedinLinkPrimaryLinkLabel" text, '
+                        'ADD COLUMN IF NOT EXISTS "linkedinLinkSecondaryLinks" jsonb, '
+                        'ADD COLUMN IF NOT EXISTS "xLinkPrimaryLinkLabel" text, '
+                        'ADD COLUMN IF NOT EXISTS "xLinkSecondaryLinks" jsonb', ws.schema_name);
+                END LOOP;
+            END
+            $twenty$""",
+        ],
+    ),
 ]
 
 

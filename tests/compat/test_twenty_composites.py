@@ -17,11 +17,13 @@ import httpx
 import msgspec
 import pytest
 import trio
+from twenty_storage.migrations import apply_migrations
+from twenty_storage.sql import ident
 
 from twenty_actors.settings import Settings
 
 from ..conftest import Account, Server, gql
-from ..graphql.conftest import events
+from ..graphql.conftest import events, schema_of
 from ..rest.conftest import call, error
 
 DOMAIN = {"primaryLinkUrl": "acme.com", "primaryLinkLabel": "Acme",
@@ -187,3 +189,26 @@ async def test_one_workspace_in_both_modes(settings: Settings, client: httpx.Asy
     assert person_fields == {"emails": "EMAILS", "phones": "PHONES"}
     domain = next(f for f in fields["data"]["fields"] if f["name"] == "domainName")
     assert (domain["type"], domain["isNullable"]) == ("LINKS", False)
+
+
+async def test_a_workspace_made_before_the_composites_gains_their_columns(
+        server: Server, client: httpx.AsyncClient, account: Account) -> None:
+    made = (await call(client, account, "POST", "/rest/people", {"emails": EMAILS, "phones": PHONES},
+                       status=201))["data"]["createPerson"]
+    db = server.services.db
+    # the workspace as an older server made it: API.md's plain columns only
+    extra = ["emailsAdditionalEmails", "phonesPrimaryPhoneCountryCode", "phonesPrimaryPhoneCallingCode",
+             "phonesAdditionalPhones", "linkedinLinkPrimaryLinkLabel", "linkedinLinkSecondaryLinks",
+             "xLinkPrimaryLinkLabel", "xLinkSecondaryLinks"]
+    drops = ", ".join(f"DROP COLUMN {ident(c)}" for c in extra)
+    await db.execute(f"ALTER TABLE {ident(schema_of(account), 'person')} {drops}")
+    await db.execute("DELETE FROM core.migration WHERE version = 7")
+
+    assert 7 in await apply_migrations(db)
+    person = (await call(client, account, "GET", f"/rest/people/{made['id']}"))["data"]["person"]
+    assert person["emails"] == {"primaryEmail": "ada@acme.com", "additionalEmails": None}
+    assert person["phones"] == {**dict.fromkeys(PHONES), "primaryPhoneNumber": "5550123"}
+    patched = await call(client, account, "PATCH", f"/rest/people/{made['id']}",
+                         {"phones": {"primaryPhoneCallingCode": "+44"}, "xLink": {"primaryLinkLabel": "X"}})
+    assert patched["data"]["updatePerson"]["phones"]["primaryPhoneCallingCode"] == "+44"
+    assert patched["data"]["updatePerson"]["xLink"]["primaryLinkLabel"] == "X"
