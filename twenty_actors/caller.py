@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any, final
 
+from .errors import ForbiddenError
 from .permissions import VERB_ACTIONS, Action, Role, require, selected_objects
 from .planning import Plan, bind, with_matched
 from .workspace.messages import RunRead, RunWrite
@@ -27,9 +28,14 @@ if TYPE_CHECKING:
 
 @final
 class Caller:
-    """An authenticated principal, its workspace's handle, and the state it was authenticated against."""
+    """An authenticated principal, its workspace's handle, and the state it was authenticated against.
 
-    __slots__ = ("handle", "principal", "registry", "state")
+    A caller with a role (an API key's) reads and writes records only once the request was checked
+    against it (:meth:`authorize`, :meth:`authorize_core`): a path that forgets the check is refused,
+    not let through.
+    """
+
+    __slots__ = ("_checked", "handle", "principal", "registry", "state")
 
     def __init__(self, registry: Registry, principal: Principal, handle: WorkspaceHandle,
                  state: WorkspaceState) -> None:
@@ -37,6 +43,7 @@ class Caller:
         self.principal = principal
         self.handle = handle
         self.state = state  # a snapshot: the metadata version this request is planned against
+        self._checked = principal.role is None
 
     @property
     def workspace_id(self) -> uuid.UUID:
@@ -54,6 +61,7 @@ class Caller:
             ForbiddenError: its role does not allow it.
         """
         require(self.principal.role, obj, action)
+        self._checked = True
 
     def authorize_core(self, op: Operation) -> None:
         """Nothing when the caller's role allows a whole core GraphQL operation: each root field's read or
@@ -81,6 +89,7 @@ class Caller:
                     require(role, obj, "read")
                 for target in selected_objects(md, obj, node.selection_set, op.fragments):
                     require(role, target, "read")
+        self._checked = True
 
     @property
     def model(self) -> WorkspaceModel:
@@ -89,7 +98,16 @@ class Caller:
         return model
 
     async def call(self, msg: WorkspaceMsg) -> Any:
-        """Send ``msg`` to the workspace (see :meth:`Registry.call`), through the handle already found."""
+        """Send ``msg`` to the workspace (see :meth:`Registry.call`), through the handle already found.
+
+        Raises:
+            ForbiddenError: the caller has a role and the request was not checked against it.
+        """
+        if not self._checked:
+            role = self.principal.role
+            assert role is not None
+            raise ForbiddenError(f"Permission denied: this request cannot be checked against the role "
+                                 f"'{role.label}' of the API key")
         return await self.registry.call(self.principal.workspace_id, msg, handle=self.handle)
 
     async def read(self, plan: Plan, variables: dict[str, Any]) -> bytes:

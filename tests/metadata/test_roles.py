@@ -251,3 +251,16 @@ async def test_user_tokens_are_not_limited_by_roles(client: httpx.AsyncClient, a
     create = 'mutation { createCompany(data: {name: "Acme"}) { id } }'
     response = await gql(client, account.access_token, create)
     assert "errors" not in response.json()
+
+
+async def test_graphql_writes_of_a_read_only_key_are_refused(client: httpx.AsyncClient,
+                                                             account: Account) -> None:
+    role = await make_role(client, account, READER)
+    _, reader = await make_key(client, account, role["id"])
+    for mutation in ('mutation { createCompany(data: {name: "Globex"}) { id } }',
+                     'mutation { createCompanies(data: [{name: "Globex"}]) { id } }',
+                     'mutation { updateCompanies(filter: {name: {eq: "Acme"}}, data: {name: "X"}) { id } }',
+                     'mutation { deleteCompanies(filter: {name: {eq: "Acme"}}) { id } }'):
+        answer = (await gql(client, reader.access_token, mutation)).json()
+        assert [e["extensions"]["code"] for e in answer["errors"]] == ["FORBIDDEN"], mutation
+    assert await count(client, account, "companies") == 0
