@@ -22,7 +22,7 @@ class ScalarOut(msgspec.Struct, frozen=True):
 
 
 class CompositeOut(msgspec.Struct, frozen=True):
-    """Several columns of the same row as one JSON object (CURRENCY, FULL_NAME)."""
+    """Several columns of the same row as one JSON object (a composite field: CURRENCY, FULL_NAME, LINKS…)."""
 
     key: str
     node: NodeSel
