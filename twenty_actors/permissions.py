@@ -90,6 +90,14 @@ class Role(msgspec.Struct, frozen=True, kw_only=True):
             case "destroy":
                 return self.can_destroy_all_object_records
 
+    @property
+    def all_records(self) -> bool:
+        """Whether the role may do everything to every object's records (Admin and Member may)."""
+        return (self.can_read_all_object_records and self.can_update_all_object_records
+                and self.can_soft_delete_all_object_records and self.can_destroy_all_object_records
+                and not any(p.flag(a) is False for p in self.object_permissions.values()
+                            for a in ("read", "update", "soft_delete", "destroy")))
+
     def allows(self, object_id: uuid.UUID, action: Action) -> bool:
         """Whether the role may ``action`` the records of the object ``object_id``."""
         override = self.object_permissions.get(object_id)

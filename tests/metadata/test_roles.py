@@ -264,3 +264,15 @@ async def test_graphql_writes_of_a_read_only_key_are_refused(client: httpx.Async
         answer = (await gql(client, reader.access_token, mutation)).json()
         assert [e["extensions"]["code"] for e in answer["errors"]] == ["FORBIDDEN"], mutation
     assert await count(client, account, "companies") == 0
+
+
+async def test_admin_and_member_keys_work_on_graphql(client: httpx.AsyncClient, account: Account) -> None:
+    # Twenty's clients make their keys with a role: Admin's and Member's allow every record
+    for role in data(await meta(client, account, "{ getApiKeyRoles { id label } }"))["getApiKeyRoles"]:
+        _, holder = await make_key(client, account, role["id"], name=role["label"])
+        create = f'mutation {{ createCompany(data: {{name: "{role["label"]}"}}) {{ name }} }}'
+        assert data((await gql(client, holder.access_token, create)).json()) == \
+            {"createCompany": {"name": role["label"]}}
+        listed = (await gql(client, holder.access_token, "{ companies { totalCount } }")).json()
+        assert "errors" not in listed
+    assert await count(client, account, "companies") == 2
