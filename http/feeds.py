@@ -14,7 +14,7 @@ import trio
 
 from twenty_actors import feeds
 from twenty_actors.auth import Principal
-from twenty_actors.errors import MALFORMED_JSON, NotFoundError, TwentyError
+from twenty_actors.errors import MALFORMED_JSON, ForbiddenError, NotFoundError, TwentyError
 from twenty_actors.services import Services
 from twenty_actors.workspace.feed import Subscriber
 
@@ -103,8 +103,8 @@ class _Session:
             return
         try:
             sub, live_from, schema = await feeds.subscribe(self.services.registry, self.principal.workspace_id,
-                                                           objects, actions)
-        except NotFoundError as exc:
+                                                           objects, actions, role=self.principal.role)
+        except (NotFoundError, ForbiddenError) as exc:
             await self.outbox.send(_error(exc.code, exc.message, subscription=sid))
             return
         scope = trio.CancelScope()

@@ -49,6 +49,7 @@ from twenty_actors.errors import (
 )
 from twenty_actors.graphql.response import errors_body, twenty_error
 from twenty_actors.observe import request_id
+from twenty_actors.rest import twenty_error_body
 from twenty_actors.services import Services
 
 from . import metrics
@@ -342,7 +343,7 @@ class Pipeline:
                 metrics.shed("rate_limit")
             elif isinstance(exc, _NotAllowed):
                 request.route = exc.pattern
-            response = error_response(request, exc)
+            response = error_response(request, exc, twenty=services.settings.twenty)
         if rate_headers:
             have = {k.lower() for k, _ in response.headers}
             response.headers[:0] = [(k, v) for k, v in rate_headers if k.lower() not in have]
@@ -406,8 +407,9 @@ class Pipeline:
         return body
 
 
-def error_response(request: Request, exc: Exception) -> Response:
-    """The documented envelope of an exception: GraphQL's on the GraphQL paths, REST's elsewhere."""
+def error_response(request: Request, exc: Exception, *, twenty: bool = False) -> Response:
+    """The documented envelope of an exception: GraphQL's on the GraphQL paths, REST's elsewhere
+    (``twenty``, ``--compat twenty``: Twenty's ``{statusCode, error, messages, code}`` under ``/rest``)."""
     error = client_error(exc)
     if error is None:
         error_id = uuid.uuid4().hex[:12]
@@ -418,6 +420,8 @@ def error_response(request: Request, exc: Exception) -> Response:
         if request.request_id:
             entry["extensions"]["requestId"] = request.request_id
         body = errors_body([entry])
+    elif twenty and (request.path == "/rest" or request.path.startswith("/rest/")):
+        body = twenty_error_body(error)
     else:
         body = rest_error_body(error, request.request_id)
     headers: list[tuple[str, str]] = []

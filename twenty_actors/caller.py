@@ -51,6 +51,12 @@ class Caller:
         return self.principal.workspace_id
 
     @property
+    def unrestricted(self) -> bool:
+        """Whether the caller may do everything to every record (no role, or Admin's or Member's)."""
+        role = self.principal.role
+        return role is None or role.all_records
+
+    @property
     def role(self) -> Role | None:
         """The caller's role (an API key's), or None: it may do everything."""
         return self.principal.role
@@ -72,7 +78,7 @@ class Caller:
             ForbiddenError: its role does not allow one of them (nothing is done).
         """
         role = self.principal.role
-        if role is None:
+        if role is None or role.all_records:
             return
         model = self.model
         md, roots = model.metadata, model.core.roots

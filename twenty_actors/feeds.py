@@ -9,6 +9,7 @@ import msgspec
 from twenty_storage.events import replay_sql
 
 from .errors import NotFoundError
+from .permissions import Role, require
 from .registry import Registry
 from .workspace.feed import Subscriber
 from .workspace.messages import RunRead, Subscribe
@@ -17,11 +18,13 @@ REPLAY_PAGE = 500
 
 
 async def subscribe(registry: Registry, workspace_id: uuid.UUID, objects: list[str] | None,
-                    actions: list[str] | None) -> tuple[Subscriber, int, str]:
+                    actions: list[str] | None, role: Role | None = None) -> tuple[Subscriber, int, str]:
     """A live subscription, the sequence number it starts after, and the workspace's schema (for replay).
 
     Raises:
         NotFoundError: ``objects`` names objects the workspace does not have.
+        ForbiddenError: ``role`` (an API key's) may not read the records of one of ``objects`` (of every
+            object, when ``objects`` is None).
     """
     handle = await registry.handle(workspace_id)
     assert handle.state is not None
@@ -29,6 +32,8 @@ async def subscribe(registry: Registry, workspace_id: uuid.UUID, objects: list[s
     unknown = [o for o in objects or [] if o not in metadata.objects]
     if unknown:
         raise NotFoundError(f"unknown objects: {', '.join(unknown)}")
+    for name in objects if objects is not None else list(metadata.objects):
+        require(role, metadata.objects[name], "read")
     sub, live_from = await registry.call(workspace_id, Subscribe(objects=objects, actions=actions), handle=handle)
     return sub, live_from, metadata.schema_name
 

@@ -103,7 +103,7 @@ async def test_twenty_client_sdk(sdk_modules: Path, server: Server, account: Acc
     assert rest["batch"] == [["Soyuz", None], ["Ariane", 50]]
     assert rest["upsert"] == [True, "Initrode", 8]
     assert rest["removed"] is True
-    assert rest["missing"] == {"status": 404, "code": "NOT_FOUND"}
+    assert rest["missing"] == {"status": 404, "error": "NotFoundException", "code": "NOT_FOUND"}
     emails = {"primaryEmail": "ada@initech.com", "additionalEmails": ["ada@home.org"]}
     assert rest["person"] == {"emails": emails, "phone": "5550123", "found": [True]}
     assert rest["metadataObjects"]["count"] == 3

@@ -146,7 +146,8 @@ let missing = null;
 try {
   await rest.get(`/companies/${initech.id}`);
 } catch (error) {
-  missing = { status: error.status, code: error.body?.error?.code };
+  // Twenty's REST error body: {statusCode, error: 'NotFoundException', messages, code}
+  missing = { status: error.status, error: error.body?.error, code: error.body?.code };
 }
 const restObjects = await rest.get('/metadata/objects', { query: { limit: 3 } });
 out.rest = {
