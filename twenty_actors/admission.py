@@ -27,8 +27,7 @@ one of light queries at the same request rate.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Hashable
-from contextlib import asynccontextmanager
+from collections.abc import Hashable
 from typing import final
 
 import trio
@@ -106,20 +105,23 @@ class FairGate:
         if self._holders.pop(trio.lowlevel.current_task(), None) is not None:
             self._free_slot(key)
 
-    @asynccontextmanager
-    async def slot_lent(self) -> AsyncIterator[None]:
-        """Lend this task's slot to others while it waits on something slow (a no-op if it holds none)."""
+    def lend_slot(self) -> Hashable | None:
+        """Lend this task's slot to others while it waits on something slow: its key, None if it held none.
+
+        The task takes it back with :meth:`reclaim_slot` (in a ``finally``) before it computes again.
+        """
         key = self._holders.pop(trio.lowlevel.current_task(), None)
-        if key is None:
-            yield
-            return
-        self._free_slot(key)
-        try:
-            yield
-        finally:
-            # admitted and half done: it goes first in its workspace's line (raises if cancelled, and then
-            # holds no slot, which leave() knows)
-            await self._take_slot(key, first=True)
+        if key is not None:
+            self._free_slot(key)
+        return key
+
+    async def reclaim_slot(self, key: Hashable) -> None:
+        """Take a lent slot back: admitted and half done, the task goes first in its workspace's line.
+
+        Raises ``trio.Cancelled`` when cancelled while waiting; the task then holds no slot, which
+        :meth:`leave` knows.
+        """
+        await self._take_slot(key, first=True)
 
     def _contended(self, key: Hashable) -> bool:
         """Whether a workspace other than ``key`` was active within the window."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from typing import Any, final
 
 import trio
@@ -101,7 +101,12 @@ class Registry:
         Everything but a read lends the request's admission slot to others meanwhile (a write waits for
         its group commit, which costs this process no CPU); a read is short and keeps it.
         """
-        async with nullcontext() if isinstance(msg, RunRead) else self.gate.slot_lent():
+        if isinstance(msg, RunRead):
+            if handle is None:
+                handle = await self.handle(workspace_id)
+            return await handle.read(msg.sql, msg.params)  # no mailbox: a retired actor's handle reads too
+        lent = self.gate.lend_slot()
+        try:
             for _ in range(3):
                 if handle is None:
                     handle = await self.handle(workspace_id)
@@ -110,6 +115,9 @@ class Registry:
                 except MailboxClosedError:
                     handle = None  # it retired while idle: the next handle() starts a fresh one
                     continue
+        finally:
+            if lent is not None:
+                await self.gate.reclaim_slot(lent)
         raise WorkspaceUnavailableError("workspace is restarting, retry", retry_after=1)
 
     def running(self) -> list[uuid.UUID]:

@@ -27,8 +27,12 @@ class Requests:
             try:
                 self.order.append(name)
                 if lend is not None:
-                    async with self.gate.slot_lent():
+                    lent = self.gate.lend_slot()
+                    try:
                         await lend.wait()
+                    finally:
+                        if lent is not None:
+                            await self.gate.reclaim_slot(lent)
                     self.order.append(name + " back")
                 await self._done[name].wait()
             finally:

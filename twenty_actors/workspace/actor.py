@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -32,6 +31,7 @@ from .messages import (
     ListApiKeys,
     Ok,
     Reload,
+    Reply,
     RevokeApiKey,
     RunMetadataChange,
     RunRead,
@@ -86,6 +86,7 @@ class WorkspaceHandle:
         self.state: WorkspaceState | None = None
         self.limiter: RateLimiter | None = None  # owned by the actor; rebuilt when it restarts
         self.events_committed: Callable[[], None] = lambda: None  # another process committed events
+        self.writes: trio.MemorySendChannel[Envelope] | None = None  # the running actor's write queue
 
     async def call(self, msg: WorkspaceMsg, *, timeout: float | None = None) -> Any:
         """Send ``msg`` and wait for its answer.
@@ -97,40 +98,52 @@ class WorkspaceHandle:
         """
         self.last_used = trio.current_time()
         if isinstance(msg, RunRead):
-            return await self._read(msg, timeout or self._timeout)
-        reply_tx, reply_rx = trio.open_memory_channel[Ok | Err](1)
+            return await self.read(msg.sql, msg.params)
+        reply = Reply()
+        envelope = Envelope(msg, reply)
+        # a write goes straight into the writer's queue (as the actor would put it): one task switch
+        # fewer, and no turn of the mailbox loop
+        queue = self.writes if isinstance(msg, RunWrite) else self._mailbox
+        if queue is None:
+            queue = self._mailbox
         try:
-            self._mailbox.send_nowait(Envelope(msg, reply_tx))
+            queue.send_nowait(envelope)
         except trio.WouldBlock:
-            raise ShedError("workspace is overloaded, retry shortly", reason="mailbox_full") from None
+            if queue is self._mailbox:
+                raise ShedError("workspace is overloaded, retry shortly", reason="mailbox_full") from None
+            raise ShedError("write queue is full, retry shortly", reason="write_queue_full") from None
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             raise MailboxClosedError() from None
-        reply: Ok | Err | None = None
-        try:
-            # fail_after, without the generator it is written as (this runs for every write)
-            with trio.CancelScope(deadline=trio.current_time() + (timeout or self._timeout)), reply_rx:
-                reply = await reply_rx.receive()
-        except trio.EndOfChannel:
-            raise WorkspaceUnavailableError("workspace failed while handling the request", retry_after=1) from None
-        if reply is None:
+        if queue is not self._mailbox:
+            observe(WRITE_QUEUED)
+        answer: Ok | Err | None = None
+        answered = False
+        # fail_after, without the generator it is written as (this runs for every write)
+        with trio.CancelScope(deadline=trio.current_time() + (timeout or self._timeout)):
+            answer = await reply.receive()
+            answered = True
+        if not answered:
             raise DeadlineExceededError("the request took too long")
-        if isinstance(reply, Err):
-            raise reply.error
-        return reply.value
+        if answer is None:
+            raise WorkspaceUnavailableError("workspace failed while handling the request", retry_after=1)
+        if isinstance(answer, Err):
+            raise answer.error
+        return answer.value
 
-    async def _read(self, msg: RunRead, timeout: float) -> bytes:
-        # a read needs the pool, not the actor's attention: it runs in the caller's task, which spares it
-        # three task switches through the actor (each one a wait behind every other runnable task of the
-        # process, which is what a busy neighbour makes long). A busy workspace cannot take the whole pool
-        # from its neighbours: sharing the process, it computes (and so reads) one request at a time; see
-        # twenty_actors/admission.py
+    async def read(self, sql: str, params: list[Any]) -> bytes:
+        """A read (one statement whose single column is the answer's JSON): its JSON bytes.
+
+        A read needs the pool, not the actor's attention: it runs in the caller's task, which spares it
+        three task switches through the actor (each one a wait behind every other runnable task of the
+        process, which is what a busy neighbour makes long). A busy workspace cannot take the whole pool
+        from its neighbours: sharing the process, it computes (and so reads) one request at a time; see
+        twenty_actors/admission.py. It is one statement, bounded by the database's own timeout.
+        """
+        self.last_used = trio.current_time()
         try:
-            # fail_after, without the generator it is written as (this runs for every read)
-            with trio.CancelScope(deadline=trio.current_time() + timeout):
-                return await self._db.fetch_json_bytes(msg.sql, *msg.params)
+            return await self._db.fetch_json_bytes(sql, *params)
         except StorageError as exc:
             raise from_storage(exc) from exc
-        raise DeadlineExceededError("the request took too long")
 
 
 async def load_state(db: Database, workspace_id: uuid.UUID, load_metadata: LoadMetadata | None) -> WorkspaceState | None:
@@ -203,26 +216,22 @@ class WorkspaceActor:
         self.handle.limiter = RateLimiter(self.settings.rate_limits)
         self.handle.events_committed = lambda: self._events_pending.set()
         write_tx, write_rx = trio.open_memory_channel[Envelope](self.settings.write_queue_size)
+        self.handle.writes = write_tx
         try:
             async with trio.open_nursery() as nursery:
                 self._serving = nursery.cancel_scope
-                nursery.start_soon(self._run_writer, write_rx)
+                nursery.start_soon(self._ending_stops_writes, self._run_writer, write_rx)
                 background = trio.CancelScope()  # the feed and the outbox: cancelled once the writer is done
-                nursery.start_soon(self._run_background, background)
+                nursery.start_soon(self._ending_stops_writes, self._run_background, background)
                 self._outbox_pending.set()  # events committed before a crash get their deliveries now
                 task_status.started(self.handle)
-                while True:
-                    with trio.move_on_after(self.settings.idle_s):
-                        env = await inbox.receive()
-                        self._dispatch(env, nursery, write_tx)
-                        continue
-                    idle_for = trio.current_time() - self.handle.last_used
-                    if (self._in_flight == 0 and idle_for >= self.settings.idle_s and not self.hub.subscribers
-                            and write_rx.statistics().current_buffer_used == 0 and self._retire()):
-                        break
+                await self._ending_stops_writes(self._serve_mailbox, inbox, nursery, write_tx, write_rx)
+                # no schedule point since the retire check: no write can slip into the queue after it
+                self.handle.writes = None
                 write_tx.close()  # the writer drains what is queued, then ends
                 background.cancel()
         finally:
+            self.handle.writes = None  # callers write through the mailbox again (a new actor, or 503)
             self.hub.close_all("workspace stopped")
             # after a crash, queued writes are answered (503) at once instead of hanging
             drained = 0
@@ -232,8 +241,37 @@ class WorkspaceActor:
                 except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
                     break
                 drained += 1
+            write_rx.close()  # a write sent after this fails at once (the caller retries with a new actor)
             if drained:
                 observe(WriteQueueChanged(delta=-drained))
+
+    async def _serve_mailbox(self, inbox: trio.MemoryReceiveChannel[Envelope], nursery: trio.Nursery,
+                             write_tx: trio.MemorySendChannel[Envelope],
+                             write_rx: trio.MemoryReceiveChannel[Envelope]) -> None:
+        """Take messages until the actor has been idle long enough to retire."""
+        while True:
+            # move_on_after, without the generator it is written as
+            with trio.CancelScope(deadline=trio.current_time() + self.settings.idle_s):
+                env = await inbox.receive()
+                self._dispatch(env, nursery, write_tx)
+                continue
+            idle_for = trio.current_time() - self.handle.last_used
+            if (self._in_flight == 0 and idle_for >= self.settings.idle_s and not self.hub.subscribers
+                    and write_rx.statistics().current_buffer_used == 0 and self._retire()):
+                return
+
+    async def _ending_stops_writes(self, work: Callable[..., Awaitable[None]], *args: Any) -> None:
+        """Run one of the actor's tasks; when it fails, writes stop going straight to this actor's queue.
+
+        From then on they go through the mailbox, which outlives the actor: the supervisor's next actor
+        takes them (or, if it gives up, they are answered 503). Written to the queue of an actor that is
+        ending, they would be answered 503 even though a new actor is about to start.
+        """
+        try:
+            await work(*args)
+        except BaseException:
+            self.handle.writes = None
+            raise
 
     def _dispatch(self, env: Envelope, nursery: trio.Nursery, write_tx: trio.MemorySendChannel[Envelope]) -> None:
         msg = env.msg
@@ -243,9 +281,7 @@ class WorkspaceActor:
                     write_tx.send_nowait(env)
                 except trio.WouldBlock:
                     error = ShedError("write queue is full, retry shortly", reason="write_queue_full")
-                    with contextlib.suppress(trio.BrokenResourceError):
-                        env.reply.send_nowait(Err(error))
-                    env.reply.close()
+                    env.reply.send_nowait(Err(error))
                 else:
                     observe(WRITE_QUEUED)
             case _:
@@ -254,16 +290,15 @@ class WorkspaceActor:
     async def _answer(self, env: Envelope) -> None:
         self._in_flight += 1
         try:
-            async with env.reply:
-                try:
-                    reply: Ok | Err = Ok(await self._handle(env.msg))
-                except TwentyError as exc:
-                    reply = Err(exc)
-                except StorageError as exc:
-                    reply = Err(from_storage(exc))
-                with contextlib.suppress(trio.BrokenResourceError):
-                    env.reply.send_nowait(reply)
+            try:
+                reply: Ok | Err = Ok(await self._handle(env.msg))
+            except TwentyError as exc:
+                reply = Err(exc)
+            except StorageError as exc:
+                reply = Err(from_storage(exc))
+            env.reply.send_nowait(reply)
         finally:
+            env.reply.close()  # unanswered (a crash, or cancelled): the caller learns at once
             self._in_flight -= 1
 
     async def _handle(self, msg: WorkspaceMsg) -> Any:
@@ -427,9 +462,7 @@ class WorkspaceActor:
         for env, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, StorageError):
                 outcome = from_storage(outcome)
-            reply = Err(outcome) if isinstance(outcome, TwentyError) else Ok(outcome)
-            with contextlib.suppress(trio.BrokenResourceError):
-                env.reply.send_nowait(reply)
+            env.reply.send_nowait(Err(outcome) if isinstance(outcome, TwentyError) else Ok(outcome))
 
 
 def utcnow() -> datetime:

@@ -1,10 +1,10 @@
-"""Messages to a workspace actor. Commands; each envelope carries a one-shot reply channel."""
+"""Messages to a workspace actor. Commands; each envelope carries a one-shot reply."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, final
 
 import msgspec
 import trio
@@ -79,8 +79,37 @@ class Err(msgspec.Struct, frozen=True):
     error: TwentyError
 
 
+@final
+class Reply:
+    """A one-shot answer: the actor sends it or closes it unanswered (it failed); the caller waits for it.
+
+    A memory channel per message costs several times this (its state, two ends, their statistics).
+    """
+
+    __slots__ = ("_done", "value")
+
+    def __init__(self) -> None:
+        self._done = trio.Event()
+        self.value: Ok | Err | None = None
+
+    def send_nowait(self, value: Ok | Err) -> None:
+        """Answer (only the first answer counts; a caller gone meanwhile never reads it)."""
+        if not self._done.is_set():
+            self.value = value
+            self._done.set()
+
+    def close(self) -> None:
+        """End without an answer, unless answered already: the caller learns that the actor failed."""
+        self._done.set()
+
+    async def receive(self) -> Ok | Err | None:
+        """The answer; None when the actor closed the reply unanswered."""
+        await self._done.wait()
+        return self.value
+
+
 class Envelope(msgspec.Struct, frozen=True):
-    """A message with its reply channel (in-process only, never encoded)."""
+    """A message with its reply (in-process only, never encoded)."""
 
     msg: WorkspaceMsg
-    reply: trio.MemorySendChannel[Ok | Err]
+    reply: Reply
