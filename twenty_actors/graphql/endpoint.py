@@ -34,7 +34,8 @@ def prepare(cache: DocumentCache, body: bytes) -> tuple[GraphQLRequest, Document
     if errors:
         raise RejectedRequest(400, errors_body([graphql_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors]))
     try:
-        op = prepare_operation(cache.schema, document, request.operation_name, request.variables)
+        op = prepare_operation(cache.schema, document, request.operation_name, request.variables,
+                               lambda node: cache.coercer(request.query, node))
     except GraphQLError as exc:
         raise RejectedRequest(400, errors_body([graphql_error(exc, "BAD_USER_INPUT")])) from None
     return request, document, op

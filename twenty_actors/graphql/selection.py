@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -9,7 +10,9 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLBoolean,
     GraphQLError,
+    GraphQLNonNull,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -18,7 +21,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.utilities import value_from_ast
 
-from graphql import GraphQLBoolean, GraphQLNonNull
+from .variables import VariableCoercer
 
 _BOOL = GraphQLNonNull(GraphQLBoolean)
 
@@ -87,8 +90,10 @@ def subfields(op: Operation, nodes: list[FieldNode], type_name: str | None = Non
 
 
 def prepare_operation(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-                      raw_variables: dict[str, Any] | None) -> Operation:
-    """Pick the operation and coerce its variables.
+                      raw_variables: dict[str, Any] | None,
+                      coercer: Callable[[OperationDefinitionNode], VariableCoercer] | None = None,
+                      ) -> Operation:
+    """Pick the operation and coerce its variables (through ``coercer``'s fast path when it takes them).
 
     Raises:
         GraphQLError: no such operation, an ambiguous one, or invalid variables (first error).
@@ -104,6 +109,9 @@ def prepare_operation(schema: GraphQLSchema, document: DocumentNode, operation_n
             raise GraphQLError(f"Unknown operation named '{operation_name}'.")
         node = found[0]
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    fast = coercer(node).coerce(raw_variables or {}) if coercer is not None else None
+    if fast is not None:
+        return Operation(node, fragments, fast)
     coerced = get_variable_values(schema, node.variable_definitions or (), raw_variables or {}, max_errors=10)
     if isinstance(coerced, list):
         raise coerced[0]
