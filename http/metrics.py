@@ -21,6 +21,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from twenty_actors.metrics import publish_now
+
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus reads
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # prometheus-client reads it at import too
 UNMATCHED = "<unmatched>"  # the route label of a request no route took (404, or refused before routing)
@@ -82,6 +84,7 @@ def authorized(authorization: str | None, token: str) -> bool:
 
 def exposition() -> bytes:
     """Every metric in Prometheus's text format: this process's, or every worker's under ``--workers``."""
+    publish_now()
     if MULTIPROCESS_DIR:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, MULTIPROCESS_DIR)

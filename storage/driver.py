@@ -34,7 +34,7 @@ from psycopg.adapt import AdaptersMap, Transformer
 from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_loads
 
-from .metrics import POOL_IDLE, POOL_IN_USE
+from .metrics import POOL_IDLE, POOL_IN_USE, publish_later
 
 _ExecStatus = pq.ExecStatus
 _Field = pq.DiagnosticField
@@ -528,9 +528,16 @@ class Pool:
         """Open the first ``min_size`` connections."""
         for _ in range(self._min_size):
             self._idle.append(await Connection.connect(self._info, timeout_s=self._connect_timeout_s))
-        self._count()
+        self.publish()
+        publish_later(self)
 
-    def _count(self) -> None:
+    async def keep_published(self, every_s: float = 1.0) -> None:
+        """Publish the pool's use every ``every_s`` (and before each scrape): never per statement."""
+        while True:
+            await trio.sleep(every_s)
+            self.publish()
+
+    def publish(self) -> None:
         """Publish the pool's use: the changes since the last time, so that several pools add up."""
         in_use = self._max_size - self._slots.value
         if in_use != self._in_use:
@@ -542,18 +549,20 @@ class Pool:
             self._idle_count = idle
 
     async def acquire(self) -> Connection:
-        await self._slots.acquire()
+        try:
+            # Semaphore.acquire() is a schedule point even when a slot is free: a statement's wait for
+            # its answer is one already
+            self._slots.acquire_nowait()
+        except trio.WouldBlock:
+            await self._slots.acquire()
         if self._idle:
-            conn = self._idle.pop()
-            self._count()
-            return conn
+            return self._idle.pop()
         conn = None
         try:
             conn = await Connection.connect(self._info, timeout_s=self._connect_timeout_s)
         finally:
             if conn is None:
                 self._slots.release()
-        self._count()
         return conn
 
     def release(self, conn: Connection) -> None:
@@ -565,7 +574,6 @@ class Pool:
         else:
             conn.close()
         self._slots.release()
-        self._count()
 
     async def _recover(self, conn: Connection) -> None:
         try:
@@ -580,6 +588,6 @@ class Pool:
         self._closing = True
         while self._idle:
             self._idle.pop().close()
-        self._count()
+        self.publish()
 
 

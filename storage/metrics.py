@@ -9,6 +9,8 @@ live processes only.
 from __future__ import annotations
 
 import time
+import weakref
+from collections.abc import Callable
 from typing import final
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -29,6 +31,25 @@ UNRESPONSIVE = Gauge("twenty_db_unresponsive", "1 while the watchdog gets no ans
                      "(every call is refused at once), else 0", multiprocess_mode="livemax")
 POOL_IN_USE = _POOL.labels("in_use")
 POOL_IDLE = _POOL.labels("idle")
+
+# Values too busy to publish on every change (a pool's use changes twice a statement): each publishes
+# itself a second at a time, and every one of them right before this process is scraped.
+_PUBLISHERS: weakref.WeakSet[_Publisher] = weakref.WeakSet()
+
+
+class _Publisher:
+    publish: Callable[[], None]
+
+
+def publish_later(publisher: _Publisher) -> None:
+    """``publisher.publish()`` from now on before each scrape (until ``publisher`` is gone)."""
+    _PUBLISHERS.add(publisher)
+
+
+def publish_now() -> None:
+    """Bring every value published later up to date (before a scrape)."""
+    for publisher in list(_PUBLISHERS):
+        publisher.publish()
 
 
 @final

@@ -274,6 +274,7 @@ async def open_storage(
             pool.nursery = nursery
             db = Database(pool, dsn, timeout_s)
             nursery.start_soon(db.watch)
+            nursery.start_soon(pool.keep_published)
             yield db
             nursery.cancel_scope.cancel()
     finally:

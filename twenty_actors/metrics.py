@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+# the edge calls it before a scrape: storage publishes some values lazily
+from twenty_storage.metrics import publish_now as publish_now
+
 ACTOR_STARTS = Counter("twenty_actor_starts_total",
                        "Workspace actors started (a restart after a crash included)")
 ACTOR_CRASHES = Counter("twenty_actor_crashes_total", "Workspace actors that crashed")

@@ -88,7 +88,8 @@ class Registry:
             entry = _Entry(WorkspaceHandle(workspace_id, inbox_tx, self._settings.call_timeout_s, self.db))
             self._entries[workspace_id] = entry
             self._nursery.start_soon(self._run_workspace, entry, inbox_rx)
-        await entry.ready.wait()
+        if not entry.ready.is_set():  # Event.wait() of a set event is a schedule point: every request
+            await entry.ready.wait()
         if entry.error is not None:
             raise entry.error
         return entry.handle
