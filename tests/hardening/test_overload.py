@@ -3,8 +3,8 @@
 One server process on a fresh database. First a baseline: 8 concurrent readers of one workspace. Then
 10x that concurrency (80 readers and 16 writers): does /healthz still answer, what happens to latency,
 is anything shed (429/503 with Retry-After), how big does the process get? Then a noisy neighbour:
-workspace A saturated by 64 clients while workspace B's single client measures its own latency, compared
-with B alone; and a crash-looping neighbour: workspace C, whose metadata is corrupt, hammered by 16
+workspace A saturated by 64 clients (in processes of their own, see _load.py) while workspace B's single
+client measures its own latency, compared with B alone; and a crash-looping neighbour: workspace C, whose metadata is corrupt, hammered by 16
 clients beside B. CI runs each phase for 2 s and checks only behaviour (no 5xx but 503 with Retry-After,
 /healthz answers); TWENTY_HARDENING_FULL=1 runs 10 s phases and the figures go to the README.
 TWENTY_HARDENING_SERVE_ARGS passes options to the server (e.g. "--workspace-share 1").
@@ -12,24 +12,18 @@ TWENTY_HARDENING_SERVE_ARGS passes options to the server (e.g. "--workspace-shar
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
 import trio
-
-from bench.http1 import Connection, HttpError, RequestTemplate, Target
 from twenty_storage.pg import open_storage
 
+from ._load import Load, load_elsewhere
 from ._proc import ServerProcess, fresh_database, full, report, sign_up
-
-READ = {"query": "{ companies(first: 10) { edges { node { id name employees } } } }"}
-WRITE = "mutation($n: String) { createCompany(data: {name: $n}) { id } }"
 
 
 def _rss_mb(pid: int) -> float:
@@ -38,69 +32,6 @@ def _rss_mb(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _p(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-class Load:
-    """Clients hammering one workspace until cancelled: latencies of answered requests, and the statuses.
-
-    Each client is one keep-alive connection of bench's raw HTTP/1.1 client: httpx's pool costs several
-    milliseconds of CPU per request at this concurrency, so it would measure itself, not the server.
-    """
-
-    def __init__(self) -> None:
-        self.latencies: list[float] = []
-        self.statuses: Counter[str] = Counter()
-
-    async def client(self, url: str, token: str, *, write: bool = False) -> None:
-        target = Target.parse(url)
-        template = RequestTemplate(
-            target,
-            "POST",
-            "/graphql",
-            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        read = template.with_body(json.dumps(READ).encode())
-        connection = Connection(target)
-        try:
-            while True:
-                raw = (
-                    template.with_body(
-                        json.dumps({"query": WRITE, "variables": {"n": uuid.uuid4().hex}}).encode()
-                    )
-                    if write
-                    else read
-                )
-                started = trio.current_time()
-                try:
-                    status, body = await connection.request(raw)
-                except HttpError as exc:
-                    self.statuses[type(exc).__name__] += 1
-                    continue
-                self.statuses[str(status)] += 1
-                assert status < 500 or status == 503, body
-                if status in (429, 503):
-                    assert b"retryAfter" in body, body
-                    await trio.sleep(1)  # as a polite client does with Retry-After
-                else:
-                    self.latencies.append(trio.current_time() - started)
-        finally:
-            await connection.aclose()
-
-    def figures(self, seconds: float) -> dict[str, Any]:
-        answered = len(self.latencies)
-        return {
-            "req_per_s": round(answered / seconds),
-            "p50_ms": round(_p(self.latencies, 0.5) * 1000, 1),
-            "p99_ms": round(_p(self.latencies, 0.99) * 1000, 1),
-            "statuses": dict(self.statuses),
-        }
 
 
 async def _run(seconds: float, starts: list[Any], pid: int, health_url: str) -> dict[str, Any]:
@@ -168,15 +99,12 @@ async def test_overload_and_noisy_neighbour(pg_dsn: str, tmp_path: Path) -> None
                 )
                 alone = Load()
                 await _run(seconds, readers(alone, b["accessToken"], 1), pid, server.url)
-                noisy, quiet = Load(), Load()
-                await _run(
-                    seconds,
-                    readers(noisy, a["accessToken"], 48)
-                    + readers(noisy, a["accessToken"], 16, write=True)
-                    + readers(quiet, b["accessToken"], 1),
-                    pid,
-                    server.url,
-                )
+                # the neighbour's 64 clients in processes of their own: in this one, the quiet client
+                # would wait behind their parsing in its own event loop (measuring the load generator)
+                quiet = Load()
+                async with load_elsewhere(server.url, a["accessToken"], 48, seconds=seconds) as noisy_reads, \
+                        load_elsewhere(server.url, a["accessToken"], 16, write=True, seconds=seconds) as noisy_writes:
+                    await _run(seconds, readers(quiet, b["accessToken"], 1), pid, server.url)
                 # a crash-looping neighbour: C's metadata is corrupt (a field of an unknown type), so its
                 # actor crashes as it starts, is restarted with backoff, then cools down; its 16 clients
                 # get 503s meanwhile, while B measures its latency again
@@ -214,7 +142,7 @@ async def test_overload_and_noisy_neighbour(pg_dsn: str, tmp_path: Path) -> None
         seconds_per_phase=seconds,
         quiet_alone=quiet_alone,
         quiet_beside_noisy=quiet_noisy,
-        noisy=noisy.figures(seconds),
+        noisy={"reads": noisy_reads, "writes": noisy_writes},
         p99_factor=round(quiet_noisy["p99_ms"] / max(0.1, quiet_alone["p99_ms"]), 1),
         p50_factor=round(quiet_noisy["p50_ms"] / max(0.1, quiet_alone["p50_ms"]), 1),
     )
