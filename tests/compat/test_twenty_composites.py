@@ -92,7 +92,8 @@ async def test_standard_composites_over_rest(server: Server, client: httpx.Async
                                                          "additionalEmails": ["ada@work.io"]}
 
     # API.md's plain shapes are not Twenty's: refused, as Twenty refuses them
-    for path, body in (("/rest/companies", {"domainName": "acme.com"}), ("/rest/people", {"email": "ada@acme.com"})):
+    for path, body in (("/rest/companies", {"domainName": "acme.com"}),
+                       ("/rest/people", {"email": "ada@acme.com"})):
         refused = await call(client, account, "POST", path, body, status=400)  # in Twenty's error body
         assert (refused["error"], refused["code"]) == ("BadRequestException", "VALIDATION_ERROR"), refused
 
