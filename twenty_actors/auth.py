@@ -41,12 +41,8 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     workspace_id: uuid.UUID
     kind: Literal["api_key", "user"]
     subject_id: uuid.UUID
+    rate_key: str  # the identity rate limits count against: ``{kind}:{subject_id}``
     role: Role | None = None
-
-    @property
-    def rate_key(self) -> str:
-        """The identity rate limits count against."""
-        return f"{self.kind}:{self.subject_id}"
 
 
 class TokenPair(msgspec.Struct, frozen=True, rename="camel"):
@@ -158,6 +154,7 @@ class _Bearer(msgspec.Struct, frozen=True):
     subject: uuid.UUID
     kind: Literal["access", "api_key"]
     expires_at: float | None  # POSIX seconds
+    rate_key: str  # the principal's, made once per token (formatting a UUID is not free)
 
 
 VERIFIED_TOKENS = 10_000  # bearer tokens whose signature this process has checked, remembered
@@ -246,11 +243,13 @@ class Auth:
             # the key's role comes from the snapshot its workspace's actor keeps: a dict lookup, no query
             model = state.metadata
             role = model.permissions.role_of_key(subject) if model is not None else None
-            principal = Principal(workspace_id=workspace_id, kind="api_key", subject_id=subject, role=role)
+            principal = Principal(workspace_id=workspace_id, kind="api_key", subject_id=subject, role=role,
+                                  rate_key=bearer.rate_key)
         elif subject not in state.user_ids:
             raise UnauthorizedError("Invalid token")  # the user was deleted (or belongs elsewhere)
         else:
-            principal = Principal(workspace_id=workspace_id, kind="user", subject_id=subject)
+            principal = Principal(workspace_id=workspace_id, kind="user", subject_id=subject,
+                                  rate_key=bearer.rate_key)
         return Caller(self._registry, principal, handle, state)
 
     def _verify_bearer(self, token: str) -> _Bearer:
@@ -266,7 +265,9 @@ class Auth:
             if kind not in ("access", "api_key"):
                 raise UnauthorizedError("Invalid token")
             exp = claims.get("exp")
-            bearer = _Bearer(workspace_id, subject, kind, float(exp) if exp is not None else None)
+            principal_kind = "api_key" if kind == "api_key" else "user"
+            bearer = _Bearer(workspace_id, subject, kind, float(exp) if exp is not None else None,
+                             f"{principal_kind}:{subject}")
             if len(self._verified) >= VERIFIED_TOKENS:
                 del self._verified[next(iter(self._verified))]  # the oldest
             self._verified[token] = bearer
