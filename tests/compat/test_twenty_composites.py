@@ -134,9 +134,6 @@ async def test_standard_composites_in_graphql(client: httpx.AsyncClient, account
     assert refused.status_code == 400
 
 
-@pytest.mark.xfail(strict=True, reason="graphql/planner.py names composite types and sub-field columns "
-                                       "itself (CURRENCY, FULL_NAME): it needs COMPOSITE_TYPE_NAMES and "
-                                       "Field.sub_column")
 async def test_standard_composites_read_in_graphql(client: httpx.AsyncClient, account: Account) -> None:
     body = (await gql(client, account.access_token, """mutation($data: PersonCreateInput!) {
         createPerson(data: $data) { emails { primaryEmail additionalEmails }

@@ -141,9 +141,6 @@ async def test_custom_composite_fields_filter_in_graphql(client: httpx.AsyncClie
                                  '{ id } }', code="BAD_USER_INPUT")
 
 
-@pytest.mark.xfail(strict=True, reason="graphql/planner.py names composite types and sub-field columns "
-                                       "itself (CURRENCY, FULL_NAME): it needs COMPOSITE_TYPE_NAMES and "
-                                       "Field.sub_column")
 async def test_custom_composite_fields_read_in_graphql(client: httpx.AsyncClient, account: Account) -> None:
     await _property_object(client, account)
     selection = """id website { primaryLinkUrl primaryLinkLabel secondaryLinks __typename }

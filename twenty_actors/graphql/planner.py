@@ -25,7 +25,7 @@ from twenty_storage.ir import (
     OrderKey,
     ScalarOut,
 )
-from twenty_storage.model import COMPOSITES, Field, Metadata, Object, composite_column
+from twenty_storage.model import COMPOSITE_TYPE_NAMES, COMPOSITES, Field, Metadata, Object
 
 from ..errors import ValidationError
 from ..planning import connection_page, order_key, plan_filter, sql_type, with_tie_break
@@ -79,13 +79,13 @@ class Planner:
                 out.append(self._relation(obj, field, key, field_nodes, depth))
             elif field.type in COMPOSITES:
                 subs: list[Any] = []
-                composite_type = pascal({"CURRENCY": "currency", "FULL_NAME": "fullName"}[field.type])
+                composite_type = COMPOSITE_TYPE_NAMES[field.type]
                 for sub_key, sub_nodes in subfields(self.op, field_nodes).items():
                     sub = sub_nodes[0].name.value
                     if sub == "__typename":
                         subs.append(ConstOut(sub_key, composite_type))
                     else:
-                        subs.append(ScalarOut(sub_key, composite_column(field.name, sub)))
+                        subs.append(ScalarOut(sub_key, field.sub_column(sub)))
                 out.append(CompositeOut(key, NodeSel(subs)))
             else:
                 out.append(scalar_out(key, field))
@@ -150,7 +150,7 @@ class Planner:
                     if field is None or field.type not in COMPOSITES:
                         raise _invalid(f"Cannot order by {name}", name)
                     subtypes = {s: t for s, t, _ in COMPOSITES[field.type]}
-                    keys.extend(order_key(composite_column(name, sub), sub_dir, subtypes[sub])
+                    keys.extend(order_key(field.sub_column(sub), sub_dir, subtypes[sub])
                                 for sub, sub_dir in direction.items() if sub_dir is not None)
                 elif field is None:
                     keys.append(order_key(name, direction, "uuid"))  # a join column (companyId)
