@@ -329,11 +329,14 @@ class Pipeline:
             else:
                 # admission: the excess of a busy workspace (or process) is refused here, before it costs
                 # anything; the rest wait for a run slot, handed out round robin by workspace
-                await services.admission.enter(caller.workspace_id)
+                # keyed by the id's int: the gate looks its key up a dozen times a request, and a UUID's
+                # hash is a Python call each time
+                key = caller.workspace_id.int
+                await services.admission.enter(key)
                 try:
                     response = await route.handler(call)
                 finally:
-                    services.admission.leave(caller.workspace_id)
+                    services.admission.leave(key)
             if request.path in _GRAPHQL_PATHS and response.body.startswith(b'{"errors":'):
                 response.body = tag_graphql_errors(response.body, request.request_id)
         except Exception as exc:  # noqa: BLE001 - every failure becomes the documented envelope

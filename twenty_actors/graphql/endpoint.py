@@ -8,7 +8,7 @@ from graphql import DocumentNode, ExecutionResult, GraphQLError
 
 from .request import DocumentCache, GraphQLRequest, decode_request
 from .response import encode, errors_body, graphql_error
-from .selection import Operation, prepare_operation
+from .selection import Operation
 
 
 class RejectedRequest(Exception):
@@ -34,8 +34,8 @@ def prepare(cache: DocumentCache, body: bytes) -> tuple[GraphQLRequest, Document
     if errors:
         raise RejectedRequest(400, errors_body([graphql_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors]))
     try:
-        op = prepare_operation(cache.schema, document, request.operation_name, request.variables,
-                               lambda node: cache.coercer(request.query, node))
+        op = cache.operation(request.query, document, request.operation_name).with_variables(
+            cache.schema, request.variables)
     except GraphQLError as exc:
         raise RejectedRequest(400, errors_body([graphql_error(exc, "BAD_USER_INPUT")])) from None
     return request, document, op

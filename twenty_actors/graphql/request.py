@@ -6,12 +6,12 @@ from collections import OrderedDict
 from typing import Any
 
 import msgspec
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, parse, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 
 from ..errors import MALFORMED_JSON, ValidationError
 from .limits import MAX_QUERY_LENGTH, depth_limit_rule
+from .selection import PreparedOperation
 from .validation import VALIDATION_RULES
-from .variables import VariableCoercer
 
 
 class GraphQLRequest(msgspec.Struct, frozen=True, rename="camel"):
@@ -46,7 +46,7 @@ class DocumentCache:
         self._size = size
         self._entries: OrderedDict[str, tuple[DocumentNode | None, list[GraphQLError]]] = OrderedDict()
         self._rules = [*VALIDATION_RULES, depth_limit_rule]
-        self._coercers: dict[tuple[str, str | None], VariableCoercer] = {}
+        self._operations: dict[tuple[str, str | None], PreparedOperation] = {}
 
     def get(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
         """The parsed document and its validation errors (empty when valid)."""
@@ -67,12 +67,17 @@ class DocumentCache:
             self._entries.popitem(last=False)
         return entry
 
-    def coercer(self, query: str, operation: OperationDefinitionNode) -> VariableCoercer:
-        """The variable coercer of an operation of the (valid) document of ``query``, built once."""
-        key = (query, operation.name.value if operation.name else None)
-        coercer = self._coercers.get(key)
-        if coercer is None:
-            if len(self._coercers) >= self._size:
-                self._coercers.clear()  # documents came and went: build the ones still in use again
-            coercer = self._coercers[key] = VariableCoercer(self.schema, operation.variable_definitions or ())
-        return coercer
+    def operation(self, query: str, document: DocumentNode, operation_name: str | None) -> PreparedOperation:
+        """The operation named ``operation_name`` of the valid ``document`` of ``query``, picked once.
+
+        Raises:
+            GraphQLError: no such operation, or an ambiguous one.
+        """
+        key = (query, operation_name)
+        prepared = self._operations.get(key)
+        if prepared is None:
+            prepared = PreparedOperation(self.schema, document, operation_name)
+            if len(self._operations) >= self._size:
+                self._operations.clear()  # documents came and went: pick the ones still in use again
+            self._operations[key] = prepared
+        return prepared

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, final
 
 from graphql import (
     DocumentNode,
@@ -89,30 +88,45 @@ def subfields(op: Operation, nodes: list[FieldNode], type_name: str | None = Non
     return out
 
 
-def prepare_operation(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-                      raw_variables: dict[str, Any] | None,
-                      coercer: Callable[[OperationDefinitionNode], VariableCoercer] | None = None,
-                      ) -> Operation:
-    """Pick the operation and coerce its variables (through ``coercer``'s fast path when it takes them).
+@final
+class PreparedOperation:
+    """An operation of a valid document, picked once: its node, the document's fragments, its coercer."""
 
-    Raises:
-        GraphQLError: no such operation, an ambiguous one, or invalid variables (first error).
-    """
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is None:
-        if len(operations) != 1:
-            raise GraphQLError("Must provide operation name if query contains multiple operations.")
-        node = operations[0]
-    else:
-        found = [o for o in operations if o.name and o.name.value == operation_name]
-        if not found:
-            raise GraphQLError(f"Unknown operation named '{operation_name}'.")
-        node = found[0]
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    fast = coercer(node).coerce(raw_variables or {}) if coercer is not None else None
-    if fast is not None:
-        return Operation(node, fragments, fast)
-    coerced = get_variable_values(schema, node.variable_definitions or (), raw_variables or {}, max_errors=10)
-    if isinstance(coerced, list):
-        raise coerced[0]
-    return Operation(node, fragments, coerced)
+    __slots__ = ("coercer", "fragments", "node")
+
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> None:
+        """Pick the operation named ``operation_name`` (or the only one).
+
+        Raises:
+            GraphQLError: no such operation, or an ambiguous one.
+        """
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if operation_name is None:
+            if len(operations) != 1:
+                raise GraphQLError("Must provide operation name if query contains multiple operations.")
+            node = operations[0]
+        else:
+            found = [o for o in operations if o.name and o.name.value == operation_name]
+            if not found:
+                raise GraphQLError(f"Unknown operation named '{operation_name}'.")
+            node = found[0]
+        self.node = node
+        definitions = document.definitions
+        self.fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+        self.coercer = VariableCoercer(schema, node.variable_definitions or ())
+
+    def with_variables(self, schema: GraphQLSchema, raw_variables: dict[str, Any] | None) -> Operation:
+        """The operation with a request's variables coerced (the fast path, else graphql-core's).
+
+        Raises:
+            GraphQLError: invalid variables (the first error).
+        """
+        variables = raw_variables or {}
+        coerced = self.coercer.coerce(variables)
+        if coerced is None:
+            definitions = self.node.variable_definitions or ()
+            checked = get_variable_values(schema, definitions, variables, max_errors=10)
+            if isinstance(checked, list):
+                raise checked[0]
+            coerced = checked
+        return Operation(self.node, self.fragments, coerced)
