@@ -42,8 +42,12 @@ def create_table(schema: str, obj: Object) -> list[Statement]:
             continue
         columns.extend(_column_sql(column, sql_type) for column, sql_type in field.columns())
     table = name(schema, obj.table)
-    return [sql("CREATE TABLE ", table, " (", join(columns), ")").compile(),
-            sql("CREATE INDEX ON ", table, ' ("createdAt", id)').compile()]
+    statements = [sql("CREATE TABLE ", table, " (", join(columns), ")").compile(),
+                  sql("CREATE INDEX ON ", table, ' ("createdAt", id)').compile()]
+    for field in obj.fields.values():
+        if field.is_unique:
+            statements.extend(unique_index(schema, obj, field))
+    return statements
 
 
 def add_column(schema: str, obj: Object, field: Field) -> list[Statement]:
@@ -54,7 +58,40 @@ def add_column(schema: str, obj: Object, field: Field) -> list[Statement]:
         for column, sql_type in field.columns()
     ]
     statements.extend(foreign_key(schema, obj, field))
+    if field.is_unique:
+        statements.extend(unique_index(schema, obj, field))
     return statements
+
+
+def _unique_key(field: Field) -> tuple[SQL, SQL]:
+    """The column of a unique field and the condition of the rows it is unique among (a text: not empty)."""
+    unique = field.unique_column()
+    assert unique is not None, f"{field.name} cannot be unique"
+    column, sql_type = unique
+    return name(column), sql(name(column), " <> ''" if sql_type == "text" else " IS NOT NULL")
+
+
+def unique_index(schema: str, obj: Object, field: Field) -> list[Statement]:
+    """The unique index of a unique field: over live and deleted records alike, as in Twenty (an upsert
+    brings a deleted record back rather than create another); NULL and the empty text may repeat.
+
+    Fails with a unique violation when records hold the same value already (see ``column_has_duplicates``).
+    """
+    column, where = _unique_key(field)
+    return [sql("CREATE UNIQUE INDEX ", name(field.unique_index), " ON ", name(schema, obj.table), " (",
+                column, ") WHERE ", where).compile()]
+
+
+def drop_unique_index(schema: str, field: Field) -> list[Statement]:
+    """Drop a field's unique index (the field is no longer unique)."""
+    return [sql("DROP INDEX IF EXISTS ", name(schema, field.unique_index)).compile()]
+
+
+def column_has_duplicates(schema: str, obj: Object, field: Field) -> Statement:
+    """A statement answering 'true'/'false': do two records (live or deleted) hold the same value?"""
+    column, where = _unique_key(field)
+    return sql("SELECT (EXISTS (SELECT 1 FROM ", name(schema, obj.table), " WHERE ", where, " GROUP BY ",
+               column, " HAVING count(*) > 1))::text").compile()
 
 
 def foreign_key(schema: str, obj: Object, field: Field) -> list[Statement]:

@@ -12,7 +12,7 @@ from .pg import Database, Statement
 from .sql import SQL, join, name, raw, sql, value
 
 _FIELD_COLUMNS = ("id, workspace_id, object_id, name, label, type, description, icon, is_custom, is_system, "
-                  "is_active, is_nullable, default_value, options, relation, position")
+                  "is_active, is_nullable, is_unique, default_value, options, relation, position")
 
 
 def _jsonable(value: Any) -> Any:
@@ -36,7 +36,7 @@ def insert_field_statement(workspace_id: uuid.UUID, object_id: uuid.UUID, field:
     """The row of one field."""
     values = (field.id, workspace_id, object_id, field.name, field.label, field.type, field.description,
               field.icon, field.is_custom, field.is_system, field.is_active, field.is_nullable,
-              _jsonable(field.default_value), _jsonable(field.options), _jsonable(field.relation), field.position)
+              field.is_unique, _jsonable(field.default_value), _jsonable(field.options), _jsonable(field.relation), field.position)
     return sql("INSERT INTO core.field_metadata (", _FIELD_COLUMNS, ") VALUES (", join(value(v) for v in values),
                ")").compile()
 
@@ -59,7 +59,8 @@ SELECT o.id, o.name_singular, o.name_plural, o.label_singular, o.label_plural, o
        coalesce((SELECT json_agg(json_build_object(
                     'id', f.id, 'name', f.name, 'label', f.label, 'type', f.type, 'description', f.description,
                     'icon', f.icon, 'is_custom', f.is_custom, 'is_system', f.is_system, 'is_active', f.is_active,
-                    'is_nullable', f.is_nullable, 'default_value', f.default_value, 'options', f.options,
+                    'is_nullable', f.is_nullable, 'is_unique', f.is_unique, 'default_value', f.default_value,
+                    'options', f.options,
                     'relation', f.relation, 'position', f.position) ORDER BY f.position, f.created_at, f.name)
                  FROM core.field_metadata f WHERE f.object_id = o.id), '[]'::json) AS fields
 FROM core.object_metadata o WHERE o.workspace_id = $1 ORDER BY o.created_at, o.name_singular
@@ -73,7 +74,7 @@ def _field(data: dict[str, Any]) -> Field:
         id=uuid.UUID(data["id"]), name=data["name"], label=data["label"], type=data["type"],
         description=data.get("description"), icon=data.get("icon"), is_custom=data["is_custom"],
         is_system=data["is_system"], is_active=data["is_active"], is_nullable=data["is_nullable"],
-        default_value=data.get("default_value"),
+        is_unique=data["is_unique"], default_value=data.get("default_value"),
         options=msgspec.convert(opts, list[SelectOption]) if opts is not None else None,
         relation=msgspec.convert(relation, Relation) if relation is not None else None,
         position=data["position"],
@@ -112,7 +113,8 @@ def update_object_statement(object_id: uuid.UUID, changes: dict[str, Any]) -> St
 
 def update_field_statement(field_id: uuid.UUID, changes: dict[str, Any]) -> Statement:
     """Update a field's label, description, icon, flags, default or options (only those columns)."""
-    allowed = ("label", "description", "icon", "is_active", "is_nullable", "default_value", "options")
+    allowed = ("label", "description", "icon", "is_active", "is_nullable", "is_unique", "default_value",
+               "options")
     return _update_statement(name("core", "field_metadata"), field_id,
                              [(c, _jsonable(changes[c]) if c in ("default_value", "options") else changes[c])
                               for c in allowed if c in changes])

@@ -283,6 +283,47 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             $twenty$""",
         ],
     ),
+    (
+        8,
+        "unique fields (Twenty's isUnique): company domainName and person email are unique where data allows",
+        [
+            """ALTER TABLE core.field_metadata ADD COLUMN is_unique boolean NOT NULL DEFAULT false""",
+            # Each workspace's company domainName and person email get a unique index (ddl.unique_index:
+            # live and deleted records, the empty text excepted), and their fields become unique. A workspace
+            # whose records already share a value is left as it was, its field not unique: nothing is
+            # changed or deleted behind its owner's back. Once the duplicates are merged or destroyed,
+            # updateOneField(isUnique: true) makes the field unique (see README, "Coming from Twenty").
+            """DO $unique$
+            DECLARE
+                f record;
+                shared boolean;
+            BEGIN
+                FOR f IN SELECT fm.id, fm.workspace_id, w.schema_name, o.name_singular AS tbl, fm.name AS col
+                         FROM core.field_metadata fm
+                         JOIN core.object_metadata o ON o.id = fm.object_id
+                         JOIN core.workspace w ON w.id = fm.workspace_id
+                         WHERE NOT o.is_custom AND NOT fm.is_custom
+                           AND ((o.name_singular = 'company' AND fm.name = 'domainName')
+                                OR (o.name_singular = 'person' AND fm.name = 'email'))
+                           AND to_regclass(format('%I.%I', w.schema_name, o.name_singular)) IS NOT NULL LOOP
+                    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.%I WHERE %I <> '''' GROUP BY %I '
+                                   'HAVING count(*) > 1)', f.schema_name, f.tbl, f.col, f.col) INTO shared;
+                    IF shared THEN
+                        RAISE WARNING 'workspace schema %: %.% has duplicate values; it stays not unique',
+                            f.schema_name, f.tbl, f.col;
+                        CONTINUE;
+                    END IF;
+                    EXECUTE format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON %I.%I (%I) WHERE %I <> ''''',
+                                   'unique_' || replace(f.id::text, '-', ''), f.schema_name, f.tbl, f.col,
+                                   f.col);
+                    UPDATE core.field_metadata SET is_unique = true WHERE id = f.id;
+                    UPDATE core.workspace SET metadata_version = metadata_version + 1
+                        WHERE id = f.workspace_id;
+                END LOOP;
+            END
+            $unique$""",
+        ],
+    ),
 ]
 
 

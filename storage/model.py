@@ -59,6 +59,10 @@ SQL_TYPES: dict[str, str] = {
 }
 
 FIELD_TYPES = frozenset([*SQL_TYPES, *COMPOSITES, "RELATION"])
+# the field types that may be unique (Twenty's ``isUnique``): one column each, of links, emails and phones
+# the primary sub-field's (Twenty's ``isIncludedInUniqueConstraint``)
+UNIQUE_TYPES = frozenset(["TEXT", "EMAIL", "PHONE", "URL", "NUMBER", "UUID", "DATE", "DATE_TIME", "SELECT",
+                          "LINKS", "EMAILS", "PHONES"])
 SYSTEM_FIELDS = ("id", "createdAt", "updatedAt", "deletedAt", "position")
 RELATION_KINDS = frozenset(["MANY_TO_ONE", "ONE_TO_MANY", "ONE_TO_ONE", "MANY_TO_MANY"])
 
@@ -104,6 +108,9 @@ class Field(msgspec.Struct, frozen=True, kw_only=True):
     is_system: bool = False
     is_active: bool = True
     is_nullable: bool = True
+    # no two records (live or deleted) hold the same value: a unique index (ddl.unique_index), and what an
+    # upsert matches records by besides the id; an empty text is no value (NULL and '' may repeat)
+    is_unique: bool = False
     default_value: Any = None
     options: list[SelectOption] | None = None
     relation: Relation | None = None
@@ -154,6 +161,19 @@ class Field(msgspec.Struct, frozen=True, kw_only=True):
     def column(self) -> str:
         """The single column of a scalar field."""
         return self.name
+
+    def unique_column(self) -> tuple[str, str] | None:
+        """(column, SQL type) holding the field's value when it is unique; None for a type that cannot be."""
+        if self.type not in UNIQUE_TYPES:
+            return None
+        if self.type in PRIMARY:
+            return self.sub_column(PRIMARY[self.type]), "text"
+        return self.name, SQL_TYPES[self.type]
+
+    @property
+    def unique_index(self) -> str:
+        """The name of the field's unique index (by its id, so it outlives a change of label)."""
+        return f"unique_{self.id.hex}"
 
 
 def system_sql_type(name: str) -> str | None:

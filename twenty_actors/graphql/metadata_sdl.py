@@ -194,6 +194,8 @@ type Field {
   isActive: Boolean!
   isSystem: Boolean!
   isNullable: Boolean!
+  "No two records hold the same value; upserts match records by it (Twenty's isUnique)."
+  isUnique: Boolean!
   defaultValue: JSON
   options: JSON
   relationType: RelationType
@@ -296,6 +298,7 @@ input CreateFieldInput {
   description: String
   icon: String
   isNullable: Boolean
+  isUnique: Boolean
   defaultValue: JSON
   options: JSON
   relationCreationPayload: RelationCreationPayload
@@ -308,6 +311,7 @@ input UpdateFieldInput {
   icon: String
   isActive: Boolean
   isNullable: Boolean
+  isUnique: Boolean
   defaultValue: JSON
   options: JSON
 }

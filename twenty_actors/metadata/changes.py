@@ -17,6 +17,7 @@ from twenty_storage.model import (
     COMPOSITES,
     FIELD_TYPES,
     SYSTEM_FIELDS,
+    UNIQUE_TYPES,
     Field,
     Metadata,
     Object,
@@ -241,7 +242,8 @@ def create_field(metadata: Metadata, data: dict[str, Any]) -> tuple[list[Stateme
         raise _invalid("isNullable", "a required field needs a defaultValue (existing rows get it)")
     field = Field(id=uuid.uuid4(), name=name, label=_label(data, "label"), type=field_type,
                   description=data.get("description"), icon=data.get("icon"), is_custom=True,
-                  is_nullable=is_nullable is not False, default_value=default,
+                  is_nullable=is_nullable is not False, is_unique=_unique(field_type, data.get("isUnique")),
+                  default_value=default,
                   options=check_options(data.get("options"), field_type),
                   position=max((f.position for f in obj.fields.values()), default=0) + 1)
     if default is not None and field.options and field_type == "SELECT" and default not in {
@@ -255,8 +257,17 @@ def create_field(metadata: Metadata, data: dict[str, Any]) -> tuple[list[Stateme
     return statements, field
 
 
+def _unique(field_type: str, is_unique: Any) -> bool:
+    """``isUnique`` as given, refused for a type that cannot be unique."""
+    if not is_unique:
+        return False
+    if field_type not in UNIQUE_TYPES:
+        raise _invalid("isUnique", f"a {field_type} field cannot be unique")
+    return True
+
+
 def update_field(metadata: Metadata, field_id: Any, data: dict[str, Any]) -> tuple[list[Statement], list[str]]:
-    """Label, description, icon, isActive, isNullable, defaultValue, options.
+    """Label, description, icon, isActive, isNullable, isUnique, defaultValue, options.
 
     Returns the statements and the option values being removed (the caller refuses the change
     when rows still use them: removing an option in use is refused, never silently migrated).
@@ -278,6 +289,10 @@ def update_field(metadata: Metadata, field_id: Any, data: dict[str, Any]) -> tup
     if data.get("isNullable") is not None and bool(data["isNullable"]) != field.is_nullable:
         changes["is_nullable"] = bool(data["isNullable"])
         statements += ddl.set_not_null(metadata.schema_name, obj, field, not data["isNullable"])
+    if data.get("isUnique") is not None and bool(data["isUnique"]) != field.is_unique:
+        changes["is_unique"] = _unique(field.type, data["isUnique"])
+        statements += (ddl.unique_index(metadata.schema_name, obj, field) if changes["is_unique"]
+                       else ddl.drop_unique_index(metadata.schema_name, field))
     removed: list[str] = []
     if data.get("options") is not None:
         options = check_options(data["options"], field.type)

@@ -52,7 +52,7 @@ def field_out(md: Metadata, obj: Object, field: Field, times: Times) -> dict[str
         "id": str(field.id), "objectMetadataId": str(obj.id), "name": field.name, "label": field.label,
         "type": field.type, "description": field.description, "icon": field.icon, "isCustom": field.is_custom,
         "isActive": field.is_active, "isSystem": field.is_system, "isNullable": field.is_nullable,
-        "defaultValue": field.default_value,
+        "isUnique": field.is_unique, "defaultValue": field.default_value,
         "options": [{"id": o.id, "value": o.value, "label": o.label, "color": o.color, "position": o.position}
                     for o in field.options] if field.options is not None else None,
         "relationType": rel.kind if rel else None,
@@ -245,13 +245,21 @@ class MetadataOps:
         return field_out(md, obj, new, await self._times())
 
     async def update_field(self, field_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
-        """Label, description, icon, isActive, isNullable, defaultValue, options.
+        """Label, description, icon, isActive, isNullable, isUnique, defaultValue, options.
 
         Raises:
-            ValidationError: the change removes SELECT options that records still use.
+            ValidationError: the change removes SELECT options that records still use, or makes a field
+                unique whose value records (live or deleted) share.
         """
         md = await self.current()
         statements, removed = changes.update_field(md, field_id, data)
+        obj, field = changes.find_field(md, field_id)
+        if data.get("isUnique") and not field.is_unique:
+            sql, params = ddl.column_has_duplicates(md.schema_name, obj, field)
+            if await self.registry.call(self.workspace_id, RunRead(sql=sql, params=params)) == b"true":
+                message = (f"{obj.name_singular}.{field.name} cannot be unique: records (deleted ones too) "
+                           f"share a value; merge or destroy the duplicates first")
+                raise ValidationError(message, details=[{"field": "isUnique", "message": message}])
         if removed:
             obj, field = changes.find_field(md, field_id)
             sql, params = ddl.column_uses_values(md.schema_name, obj, field, list(removed))

@@ -20,7 +20,7 @@ def options(*values: str) -> list[SelectOption]:
 _OBJECTS: dict[str, tuple[str, str, str, str, list[tuple[str, str, str, dict[str, Any]]]]] = {
     "company": ("companies", "Company", "Companies", "IconBuildingSkyscraper", [
         ("name", "Name", "TEXT", {}),
-        ("domainName", "Domain Name", "URL", {}),
+        ("domainName", "Domain Name", "URL", {"is_unique": True}),  # unique, as in Twenty
         ("address", "Address", "TEXT", {}),
         ("employees", "Employees", "NUMBER", {}),
         ("industry", "Industry", "TEXT", {}),
@@ -31,7 +31,7 @@ _OBJECTS: dict[str, tuple[str, str, str, str, list[tuple[str, str, str, dict[str
     ]),
     "person": ("people", "Person", "People", "IconUser", [
         ("name", "Name", "FULL_NAME", {}),
-        ("email", "Email", "EMAIL", {}),
+        ("email", "Email", "EMAIL", {"is_unique": True}),  # unique, as Twenty's emails
         ("phone", "Phone", "PHONE", {}),
         ("city", "City", "TEXT", {}),
         ("jobTitle", "Job Title", "TEXT", {}),
