@@ -49,13 +49,18 @@ def _event_insert(ctx: Ctx, event: str, object_name: str, record: NodeSel, befor
                column(b, "id"), " = ", column(a, "id"), " ORDER BY ", column(a, "id"))
 
 
-def _answer(ctx: Ctx, source: SQL, node: NodeSel | None, ids: Any, single: bool) -> SQL:
+def _answer(ctx: Ctx, source: SQL, write: Write) -> SQL:
+    """The written rows' JSON, in the order the write gave them (an upsert's: its rows' order)."""
     a = ctx.alias()
-    body = raw("json_build_object()") if node is None else node_json(ctx, node, a)
-    if single:
+    body = raw("json_build_object()") if write.node is None else node_json(ctx, write.node, a)
+    if write.single:
         return sql("SELECT ", body, "::text FROM ", source, " ", a, " LIMIT 1")
-    return sql("SELECT coalesce(json_agg(", body, " ORDER BY array_position(", value(ids, "uuid[]"), ", ",
-               column(a, "id"), ")), '[]'::json)::text FROM ", source, " ", a)
+    if isinstance(write, InsertRows) and write.updates is not None and write.rows:
+        order = sql("(SELECT n FROM _match WHERE _match.id = ", column(a, "id"), ")")
+    else:
+        order = sql("array_position(", value(write.ids, "uuid[]"), ", ", column(a, "id"), ")")
+    return sql("SELECT coalesce(json_agg(", body, " ORDER BY ", order, "), '[]'::json)::text FROM ", source, " ",
+               a)
 
 
 def _unnest_column(sql_type: str, item: SQL) -> SQL:
@@ -69,8 +74,8 @@ def _unnest_column(sql_type: str, item: SQL) -> SQL:
     return item
 
 
-def _insert(ctx: Ctx, write: InsertRows, rows: list[list[Any]], target: SQL | None = None) -> SQL:
-    """``INSERT INTO table [AS target] (columns) SELECT … FROM unnest(…)``: a column's values in one array."""
+def _insert(ctx: Ctx, write: InsertRows, rows: list[list[Any]]) -> SQL:
+    """``INSERT INTO table (columns) SELECT … FROM unnest(…)``: a column's values in one array."""
     u = ctx.alias()
     arrays, selects = [], []
     for i, (_column, sql_type) in enumerate(write.columns):
@@ -80,9 +85,8 @@ def _insert(ctx: Ctx, write: InsertRows, rows: list[list[Any]], target: SQL | No
         selects.append(_unnest_column(sql_type, raw(f"{u}.c_{i}")))
     names = join(raw(f"c_{i}") for i in range(len(write.columns)))
     targets = join(name(c) for c, _ in write.columns)
-    into = ctx.table(write.table) if target is None else sql(ctx.table(write.table), " AS ", target)
-    return sql("INSERT INTO ", into, " (", targets, ") SELECT ", join(selects), " FROM unnest(", join(arrays),
-               ") AS ", u, "(", names, ")")
+    return sql("INSERT INTO ", ctx.table(write.table), " (", targets, ") SELECT ", join(selects), " FROM unnest(",
+               join(arrays), ") AS ", u, "(", names, ")")
 
 
 def _group(n: int) -> SQL:
@@ -90,29 +94,81 @@ def _group(n: int) -> SQL:
     return raw(f"_u{n}")
 
 
-def _upsert(ctx: Ctx, write: InsertRows) -> SQL:
-    """``WITH _old, _changed, _events``: rows inserted, or updated where their id is taken (an upsert).
+def _match(ctx: Ctx, write: InsertRows) -> SQL:
+    """``_match (n, id)``: each row (numbered from 1) and the id it is written under.
 
-    Rows are inserted in groups of those that give the same columns: ``ON CONFLICT (id) DO UPDATE``
-    sets the columns of its own statement, so a row that leaves a field out leaves it as it was. Whether
-    a row was inserted or updated is what PostgreSQL reports (``xmax = 0``: inserted), not what ``_old``
-    saw, so an insert of the same id committed meanwhile by another transaction is still an update.
+    That is the id of the one record (live or deleted) that has the row's id or the value the row gives
+    of a unique column, else the row's own id (given or made). A row that matches two records fails the
+    statement: the scalar subquery returns two rows (SQLSTATE 21000), as Twenty refuses to guess. An
+    empty text identifies nothing, as the unique index leaves it out.
     """
     assert write.updates is not None
-    groups: dict[tuple[str, ...], list[list[Any]]] = {}
-    for row, columns in zip(write.rows, write.updates, strict=True):
-        groups.setdefault(tuple(columns), []).append(row)
+    index = {c: i for i, (c, _) in enumerate(write.columns)}
+    arrays, names = [value(write.ids, "uuid[]")], [raw("id")]
+    i, m = ctx.alias(), ctx.alias()
+    conditions = [sql(column(m, "id"), " = ", column(i, "id"))]
+    for k, (key, sql_type) in enumerate(write.keys):
+        items = [row[index[key]] if key in given else None
+                 for row, given in zip(write.rows, write.updates, strict=True)]
+        if all(item is None for item in items):
+            continue  # no row gives this key: it cannot match
+        arrays.append(value(items, f"{sql_type}[]"))
+        names.append(raw(f"k_{k}"))
+        given = column(i, f"k_{k}")
+        if sql_type == "text":
+            given = sql("nullif(", given, ", '')")
+        conditions.append(sql(column(m, key), " = ", given))
+    names.append(raw("n"))
+    matched = sql("(SELECT DISTINCT ", column(m, "id"), " FROM ", ctx.table(write.table), " ", m, " WHERE ",
+                  join(conditions, " OR "), ")")
+    return sql("SELECT ", column(i, "n"), ", coalesce(", matched, ", ", column(i, "id"),
+               ") AS id FROM unnest(", join(arrays), ") WITH ORDINALITY AS ", i, "(", join(names), ")")
+
+
+# fails the statement (SQLSTATE 21000) when two rows of an upsert match one record: it returns a row
+# for each ordered pair of them, so two at least; otherwise none (NULL)
+_ONE_ROW_EACH = raw("(SELECT 1 FROM _match a JOIN _match b ON a.id = b.id AND a.n <> b.n) IS NULL")
+
+
+def _upsert(ctx: Ctx, write: InsertRows) -> SQL:
+    """``WITH _match, _old, _u0…, _changed, _events``: rows inserted, or updated where they match a record.
+
+    Rows are inserted under the id ``_match`` found for them, in groups of those that give the same
+    columns: ``ON CONFLICT (id) DO UPDATE`` sets the columns of its own statement, so a row that leaves
+    a field out leaves it as it was. Whether a row was inserted or updated is what PostgreSQL reports
+    (``xmax = 0``: inserted), not what ``_old`` saw, so an insert of the same id committed meanwhile by
+    another transaction is still an update.
+    """
+    assert write.updates is not None
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for n, columns in enumerate(write.updates):
+        groups.setdefault(tuple(columns), []).append(n)
     o = ctx.alias()
-    old = sql("SELECT * FROM ", ctx.table(write.table), " ", o, " WHERE ", column(o, "id"), " = ANY(",
-              value(write.ids, "uuid[]"), ")")
-    parts = [sql("_old AS (", old, ")")]
-    for n, (columns, rows) in enumerate(groups.items()):
+    old = sql("SELECT * FROM ", ctx.table(write.table), " ", o, " WHERE ", column(o, "id"),
+              " IN (SELECT id FROM _match)")
+    parts = [sql("_match AS (", _match(ctx, write), ")"), sql("_old AS (", old, ")")]
+    for g, (columns, numbers) in enumerate(groups.items()):
         sets = [sql(name(c), " = EXCLUDED.", name(c)) for c in columns]
         sets += [raw('"updatedAt" = now()'), raw('"deletedAt" = NULL')]
-        insert = _insert(ctx, write, rows, _TARGET)
-        parts.append(sql(_group(n), " AS (", insert, " ON CONFLICT (id) DO UPDATE SET ", join(sets),
+        u, m = ctx.alias(), ctx.alias()
+        arrays, names, selects = [], [], []
+        for i, (col, sql_type) in enumerate(write.columns):
+            if col == "id":
+                selects.append(column(m, "id"))
+                continue
+            array_type = "text[]" if sql_type in ("text[]", "jsonb") else f"{sql_type}[]"
+            arrays.append(value([write.rows[n][i] for n in numbers], array_type))
+            names.append(raw(f"c_{i}"))
+            selects.append(_unnest_column(sql_type, raw(f"{u}.c_{i}")))
+        arrays.append(value([n + 1 for n in numbers], "bigint[]"))
+        names.append(raw("n"))
+        insert = sql("INSERT INTO ", ctx.table(write.table), " AS ", _TARGET, " (",
+                     join(name(c) for c, _ in write.columns), ") SELECT ", join(selects), " FROM unnest(",
+                     join(arrays), ") AS ", u, "(", join(names), ") JOIN _match ", m, " ON ", column(m, "n"),
+                     " = ", column(u, "n"), " WHERE ", _ONE_ROW_EACH)
+        parts.append(sql(_group(g), " AS (", insert, " ON CONFLICT (id) DO UPDATE SET ", join(sets),
                          " RETURNING ", _TARGET, ".*, (", _TARGET, ".xmax = 0) AS _inserted)"))
-    every = join((sql("SELECT * FROM ", _group(n)) for n in range(len(groups))), " UNION ALL ")
+    every = join((sql("SELECT * FROM ", _group(g)) for g in range(len(groups))), " UNION ALL ")
     parts.append(sql("_changed AS (", every, ")"))
     a, b = ctx.alias(), ctx.alias()
     name_of = {event: value(f"{write.object_name}.{event}", "text") for event in ("created", "updated")}
@@ -171,7 +227,7 @@ def compile_write(schema: str, write: Write) -> tuple[str, list[Any]]:
     before the statement (see ``compile_write_statements``).
     """
     ctx = Ctx(schema)
-    return sql(_changes(ctx, write), " ", _answer(ctx, raw("_changed"), write.node, write.ids, write.single)).compile()
+    return sql(_changes(ctx, write), " ", _answer(ctx, raw("_changed"), write)).compile()
 
 
 def compile_write_statements(schema: str, write: Write) -> list[tuple[str, list[Any]]]:
@@ -195,7 +251,7 @@ def compile_write_statements(schema: str, write: Write) -> list[tuple[str, list[
               " UNION ALL SELECT ", r, ".* FROM _changed ", c, ", jsonb_populate_record(NULL::", table,
               ", to_jsonb(", c, ")) ", r, ")")
     ctx.seen_as[write.table] = raw("_now")
-    answer = _answer(ctx, raw("_changed"), write.node, write.ids, write.single)
+    answer = _answer(ctx, raw("_changed"), write)
     return [sql(changes, now, " ", answer).compile()]
 
 

@@ -33,6 +33,11 @@ class CheckViolationError(StorageError):
     """A value is outside what the column accepts (23514, 22xxx data exceptions)."""
 
 
+class CardinalityViolationError(StorageError):
+    """One value was wanted and several were found (21000): in our statements, only an upsert's row that
+    matches two records, or two rows that match one (compile_write._match)."""
+
+
 class SerializationError(StorageError):
     """A transaction lost a race (40001, 40P01); retrying may succeed."""
 
@@ -50,6 +55,7 @@ _BY_SQLSTATE: dict[str, type[StorageError]] = {
     "23503": ForeignKeyViolationError,
     "23502": NotNullViolationError,
     "23514": CheckViolationError,
+    "21000": CardinalityViolationError,
     "40001": SerializationError,
     "40P01": SerializationError,
     "57P01": StorageUnavailableError,

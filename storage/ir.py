@@ -213,9 +213,11 @@ Read = ConnectionSel | ListSel | FindOne | MatchIds
 class InsertRows(msgspec.Struct, frozen=True):
     """Insert rows (ids chosen by the caller) and answer them in the given order.
 
-    With ``updates`` (an upsert), a row whose id a record has already updates that record instead: the
+    With ``updates`` (an upsert), a row that matches a record already updates that record instead: the
     columns ``updates`` names for the row, ``updatedAt``, and ``deletedAt`` cleared; its event is
-    ``updated`` (with the record before), a new row's ``created``.
+    ``updated`` (with the record before), a new row's ``created``. A row matches the record (live or
+    deleted) whose id it gives, or whose value of one of the ``keys`` (the unique fields' columns) it
+    gives; a row that matches two records, or two rows that match one, change nothing (an error).
     """
 
     table: str
@@ -227,6 +229,7 @@ class InsertRows(msgspec.Struct, frozen=True):
     record: NodeSel  # the record as events carry it
     single: bool
     updates: list[list[str]] | None = None  # per row, the columns an existing record takes (an upsert)
+    keys: tuple[tuple[str, str], ...] = ()  # (column, SQL type) an upsert also matches records by
 
 
 class UpdateRows(msgspec.Struct, frozen=True):

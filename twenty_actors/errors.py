@@ -124,6 +124,10 @@ class DeadlineExceededError(TwentyError):
     http_status = 504
 
 
+UPSERT_CONFLICT = ("Multiple records found with the same unique field values (or several records of the "
+                   "batch match one record). Cannot determine which record to update.")
+
+
 def from_storage(exc: storage_errors.StorageError) -> TwentyError:
     """The client-facing error for a storage failure (no SQL text leaks: only safe summaries)."""
     match exc:
@@ -137,6 +141,9 @@ def from_storage(exc: storage_errors.StorageError) -> TwentyError:
             return ValidationError(f"{field} is required", details=[{"field": field, "message": "required"}])
         case storage_errors.CheckViolationError():
             return ValidationError("a value is out of range or malformed")
+        case storage_errors.CardinalityViolationError():
+            # Twenty's UPSERT_MULTIPLE_MATCHING_RECORDS_CONFLICT, a user input error there too
+            return ValidationError(UPSERT_CONFLICT, details=[{"field": "data", "message": UPSERT_CONFLICT}])
         case storage_errors.SerializationError():
             return ServiceUnavailableError("concurrent change, retry", retry_after=1)
         case storage_errors.StorageUnavailableError():

@@ -88,3 +88,97 @@ async def test_upsert_many(client: httpx.AsyncClient, account: Account, server: 
                          {"id": first})
     assert unchanged["company"]["name"] == "Acme"
     assert await count_rows(server, account, "company") == 3
+
+
+UPSERT_PERSON = """mutation ($data: PersonCreateInput!) {
+  createPerson(data: $data, upsert: true) { id email city deletedAt } }"""
+
+
+async def test_upsert_matches_a_unique_field(client: httpx.AsyncClient, account: Account,
+                                             server: Server) -> None:
+    acme = (await ok(client, account, UPSERT_ONE, {"upsert": True, "data": {
+        "name": "Acme", "domainName": "acme.com", "employees": 10}}))["createCompany"]
+    # no id, the same domainName: Acme is updated (the fields given), not a second company made
+    again = await ok(client, account, UPSERT_ONE, {"upsert": True, "data": {
+        "name": "Acme Inc", "domainName": "acme.com"}})
+    assert again["createCompany"] == {**acme, "name": "Acme Inc"}
+    assert await count_rows(server, account, "company") == 1
+    logged = await events(server, account)
+    assert [e["event"] for e in logged] == ["company.created", "company.updated"]
+    assert logged[1]["before"]["name"] == "Acme"
+    assert logged[1]["data"]["name"] == "Acme Inc"
+    # an id nobody has and a domain Acme has: Acme (the id given is not taken up)
+    other_id = str(uuid.uuid4())
+    by_domain = await ok(client, account, UPSERT_ONE, {"upsert": True, "data": {
+        "id": other_id, "domainName": "acme.com", "employees": 11}})
+    assert by_domain["createCompany"]["id"] == acme["id"]
+    # a deleted record matches too, and comes back
+    await ok(client, account, "mutation($id: ID!) { deleteCompany(id: $id) { id } }", {"id": acme["id"]})
+    back = await ok(client, account, UPSERT_ONE, {"upsert": True, "data": {"domainName": "acme.com"}})
+    assert back["createCompany"]["id"] == acme["id"]
+    assert back["createCompany"]["deletedAt"] is None
+    # an empty domain identifies nothing: these are new companies, and may share it
+    for _ in range(2):
+        await ok(client, account, UPSERT_ONE, {"upsert": True, "data": {"name": "Blank", "domainName": ""}})
+    assert await count_rows(server, account, "company") == 3
+
+    # people are matched by their email
+    ada = (await ok(client, account, UPSERT_PERSON, {"data": {"email": "ada@acme.com", "city": "London"}}))
+    moved = await ok(client, account, UPSERT_PERSON, {"data": {"email": "ada@acme.com", "city": "Paris"}})
+    assert moved["createPerson"] == {**ada["createPerson"], "city": "Paris"}
+    assert await count_rows(server, account, "person") == 1
+    # the match is exact, as in Twenty
+    await ok(client, account, UPSERT_PERSON, {"data": {"email": "ADA@acme.com"}})
+    assert await count_rows(server, account, "person") == 2
+
+    # without upsert a taken domain is a conflict, as a taken id is
+    await fails(client, account, UPSERT_ONE, {"data": {"name": "Copy", "domainName": "acme.com"}},
+                code="CONFLICT")
+
+
+async def test_upsert_refuses_a_row_that_matches_two_records(client: httpx.AsyncClient, account: Account,
+                                                             server: Server) -> None:
+    acme = (await ok(client, account, UPSERT_ONE, {"data": {"name": "Acme", "domainName": "acme.com"}}))
+    globex = (await ok(client, account, UPSERT_ONE, {"data": {"name": "Globex", "domainName": "globex.io"}}))
+    before = await events(server, account)
+    # Acme's id with Globex's domain: which record is meant cannot be told, so nothing changes
+    body = await fails(client, account, UPSERT_ONE, {"upsert": True, "data": {
+        "id": acme["createCompany"]["id"], "domainName": "globex.io", "name": "Which"}},
+        code="BAD_USER_INPUT")
+    assert "Multiple records found with the same unique field values" in body["errors"][0]["message"]
+    # in a batch the other rows are not written either; two rows matching one record are refused alike
+    for rows in ([{"name": "New", "domainName": "new.io"}, {"id": acme["createCompany"]["id"],
+                                                           "domainName": "globex.io"}],
+                 [{"domainName": "acme.com", "employees": 1}, {"domainName": "acme.com", "employees": 2}]):
+        await fails(client, account, UPSERT_MANY, {"data": rows}, code="BAD_USER_INPUT")
+    assert await events(server, account) == before
+    names = await ok(client, account, "{ companies(orderBy: [{name: AscNullsFirst}]) { edges { node { name "
+                                      "domainName employees } } } }")
+    assert [e["node"] for e in names["companies"]["edges"]] == [
+        {"name": "Acme", "domainName": "acme.com", "employees": None},
+        {"name": "Globex", "domainName": "globex.io", "employees": None}]
+    assert globex["createCompany"]["name"] == "Globex"
+
+
+async def test_upsert_many_matches_unique_fields(client: httpx.AsyncClient, account: Account,
+                                                 server: Server) -> None:
+    [acme] = (await ok(client, account, UPSERT_MANY, {"data": [{"name": "Acme", "domainName": "acme.com",
+                                                                 "industry": "Tech"}]}))["createCompanies"]
+    before = len(await events(server, account))
+    rows = (await ok(client, account, UPSERT_MANY, {"data": [
+        {"name": "Globex", "domainName": "globex.io"},
+        {"domainName": "acme.com", "employees": 7},
+        {"name": "Initech"},
+    ]}))["createCompanies"]
+    # in the order given
+    assert rows[1] == {"id": acme["id"], "name": "Acme", "employees": 7, "industry": "Tech"}
+    assert [r["name"] for r in rows] == ["Globex", "Acme", "Initech"]
+    logged = {e["recordId"]: e["event"] for e in (await events(server, account))[before:]}
+    assert logged == {uuid.UUID(rows[0]["id"]): "company.created", uuid.UUID(acme["id"]): "company.updated",
+                      uuid.UUID(rows[2]["id"]): "company.created"}
+    assert await count_rows(server, account, "company") == 3
+    # two new rows with one domain: the second is a duplicate of the first (a conflict), nothing is made
+    await fails(client, account, UPSERT_MANY, {"data": [{"name": "A", "domainName": "same.io"},
+                                                        {"name": "B", "domainName": "same.io"}]},
+                code="CONFLICT")
+    assert await count_rows(server, account, "company") == 3

@@ -71,3 +71,43 @@ async def test_upsert_batch(client: httpx.AsyncClient, account: Account, server:
     got = await call(client, account, "GET", f"/rest/companies/{first['id']}")
     assert got["data"]["employees"] == 2
     assert await count_rows(server, account, "company") == 3
+
+
+async def test_upsert_matches_unique_fields(client: httpx.AsyncClient, account: Account,
+                                            server: Server) -> None:
+    acme = (await call(client, account, "POST", "/rest/companies?upsert=true",
+                       {"name": "Acme", "domainName": "acme.com", "employees": 10}, status=201))["data"]
+    same = (await call(client, account, "POST", "/rest/companies?upsert=true",
+                       {"domainName": "acme.com", "employees": 12}, status=201))["data"]
+    assert (same["id"], same["name"], same["employees"]) == (acme["id"], "Acme", 12)
+    ada = (await call(client, account, "POST", "/rest/people",
+                      {"email": "ada@acme.com", "city": "London"}, status=201))["data"]
+    rows = (await call(client, account, "POST", "/rest/batch/people?upsert=true", [
+        {"email": "alan@acme.com", "city": "Manchester"},
+        {"email": "ada@acme.com", "city": "Paris"},
+    ], status=201))["data"]
+    assert [r["email"] for r in rows] == ["alan@acme.com", "ada@acme.com"]
+    assert (rows[1]["id"], rows[1]["city"]) == (ada["id"], "Paris")
+    assert await count_rows(server, account, "company") == 1
+    assert await count_rows(server, account, "person") == 2
+    logged = [(e["event"], str(e["recordId"])) for e in await events(server, account)]
+    assert logged[:3] == [("company.created", acme["id"]), ("company.updated", acme["id"]),
+                          ("person.created", ada["id"])]
+    assert sorted(logged[3:]) == [("person.created", rows[0]["id"]), ("person.updated", ada["id"])]
+
+    # a row matching two records (Ada's id, Alan's email) changes nothing: 400, as in Twenty
+    before = len(await events(server, account))
+    err = await error(client, account, "POST", "/rest/people?upsert=true",
+                      {"id": ada["id"], "email": "alan@acme.com", "city": "Rome"}, status=400,
+                      code="VALIDATION_ERROR")
+    assert "Cannot determine which record to update" in err["message"]
+    await error(client, account, "POST", "/rest/batch/people?upsert=true",
+                [{"email": "new@acme.com"}, {"id": ada["id"], "email": "alan@acme.com"}], status=400,
+                code="VALIDATION_ERROR")
+    assert len(await events(server, account)) == before
+    assert await count_rows(server, account, "person") == 2
+    got = await call(client, account, "GET", f"/rest/people/{ada['id']}")
+    assert (got["data"]["email"], got["data"]["city"]) == ("ada@acme.com", "Paris")
+    # without upsert a taken email is a conflict
+    await error(client, account, "POST", "/rest/people", {"email": "ada@acme.com"}, status=409,
+                code="CONFLICT")

@@ -84,8 +84,10 @@ def plan_create(obj: Object, items: list[dict[str, Any]], node: NodeSel | None, 
                 *, single: bool, upsert: bool = False) -> InsertRows:
     """Insert rows from create inputs, with defaults applied and every value checked.
 
-    ``upsert``: a row whose id is a record's already (deleted or not) updates that record instead, with
-    the fields the row gives (not the defaults), and brings it back if it was deleted, as Twenty does.
+    ``upsert``: a row that matches a record (deleted or not) updates that record instead, with the
+    fields the row gives (not the defaults), and brings it back if it was deleted, as Twenty does. A row
+    matches by its id, or by the value it gives of a unique field (company ``domainName``, person
+    ``email``, a custom field with ``isUnique``; see ``InsertRows``).
     """
     if len(items) > MAX_BATCH:
         raise ValidationError(f"At most {MAX_BATCH} records per batch")
@@ -116,8 +118,11 @@ def plan_create(obj: Object, items: list[dict[str, Any]], node: NodeSel | None, 
         raise ValidationError("Duplicate ids in batch")
     else:
         ids_value = ids
+    keys = tuple(dict.fromkeys(key for f in obj.fields.values()
+                               if f.is_unique and (key := f.unique_column()) is not None))
     return InsertRows(table=obj.table, object_name=obj.name_singular, columns=column_list, rows=rows,
-                      ids=ids_value, node=node, record=record, single=single, updates=updates)
+                      ids=ids_value, node=node, record=record, single=single, updates=updates,
+                      keys=keys if upsert else ())
 
 
 def _ids(ids: Any) -> Any:

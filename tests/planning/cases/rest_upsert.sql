@@ -1,17 +1,25 @@
 -- POST /rest/companies
-WITH _old AS (SELECT *
+WITH _match AS (SELECT t2."n", coalesce((SELECT DISTINCT t3."id"
+      FROM "workspace_0000000000000000"."company" t3
+      WHERE t3."id" = t2."id"), t2."id") AS id
+  FROM unnest($1::uuid[]) WITH ORDINALITY AS t2(id, n)), _old AS (SELECT *
   FROM "workspace_0000000000000000"."company" t1
-  WHERE t1."id" = ANY($1::uuid[])), _u0 AS (INSERT INTO "workspace_0000000000000000"."company" AS t0 ("idealCustomerProfile", "id", "name", "employees")
-  SELECT t2.c_0, t2.c_1, t2.c_2, t2.c_3
-  FROM unnest($2::boolean[], $3::uuid[], $4::text[], $5::double precision[]) AS t2(c_0, c_1, c_2, c_3) ON CONFLICT (id) DO
+  WHERE t1."id" IN (SELECT id
+    FROM _match)), _u0 AS (INSERT INTO "workspace_0000000000000000"."company" AS t0 ("idealCustomerProfile", "id", "name", "employees")
+  SELECT t4.c_0, t5."id", t4.c_2, t4.c_3
+  FROM unnest($2::boolean[], $3::text[], $4::double precision[], $5::bigint[]) AS t4(c_0, c_2, c_3, n)
+  JOIN _match t5 ON t5."n" = t4."n"
+  WHERE (SELECT 1
+    FROM _match a
+    JOIN _match b ON a.id = b.id AND a.n <> b.n) IS NULL ON CONFLICT (id) DO
   UPDATE
   SET "name" = EXCLUDED."name", "employees" = EXCLUDED."employees", "updatedAt" = now(), "deletedAt" = NULL
   RETURNING t0.*, (t0.xmax = 0) AS _inserted), _changed AS (SELECT *
   FROM _u0), _events AS (INSERT INTO "workspace_0000000000000000"."_event" (event, "objectName", "recordId", data, before)
-  SELECT CASE WHEN t3."_inserted" THEN $6::text ELSE $7::text END, $8::text, t3."id", json_build_object('id', t3."id", 'createdAt', to_char(t3."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(t3."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'deletedAt', to_char(t3."deletedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'position', t3."position", 'name', t3."name", 'domainName', t3."domainName", 'address', t3."address", 'employees', t3."employees", 'industry', t3."industry", 'linkedinLink', t3."linkedinLink", 'xLink', t3."xLink", 'annualRecurringRevenue', json_build_object('amountMicros', t3."annualRecurringRevenueAmountMicros", 'currencyCode', t3."annualRecurringRevenueCurrencyCode"), 'idealCustomerProfile', t3."idealCustomerProfile")::jsonb, CASE WHEN t4."id" IS NULL THEN NULL ELSE json_build_object('id', t4."id", 'createdAt', to_char(t4."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(t4."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'deletedAt', to_char(t4."deletedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'position', t4."position", 'name', t4."name", 'domainName', t4."domainName", 'address', t4."address", 'employees', t4."employees", 'industry', t4."industry", 'linkedinLink', t4."linkedinLink", 'xLink', t4."xLink", 'annualRecurringRevenue', json_build_object('amountMicros', t4."annualRecurringRevenueAmountMicros", 'currencyCode', t4."annualRecurringRevenueCurrencyCode"), 'idealCustomerProfile', t4."idealCustomerProfile")::jsonb END
-  FROM _changed t3 LEFT
-  JOIN _old t4 ON t4."id" = t3."id"
-  ORDER BY t3."id")
-SELECT json_build_object('id', t5."id", 'createdAt', to_char(t5."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(t5."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'deletedAt', to_char(t5."deletedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'position', t5."position", 'name', t5."name", 'domainName', t5."domainName", 'address', t5."address", 'employees', t5."employees", 'industry', t5."industry", 'linkedinLink', t5."linkedinLink", 'xLink', t5."xLink", 'annualRecurringRevenue', json_build_object('amountMicros', t5."annualRecurringRevenueAmountMicros", 'currencyCode', t5."annualRecurringRevenueCurrencyCode"), 'idealCustomerProfile', t5."idealCustomerProfile")::text
-FROM _changed t5
+  SELECT CASE WHEN t6."_inserted" THEN $6::text ELSE $7::text END, $8::text, t6."id", json_build_object('id', t6."id", 'createdAt', to_char(t6."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(t6."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'deletedAt', to_char(t6."deletedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'position', t6."position", 'name', t6."name", 'domainName', t6."domainName", 'address', t6."address", 'employees', t6."employees", 'industry', t6."industry", 'linkedinLink', t6."linkedinLink", 'xLink', t6."xLink", 'annualRecurringRevenue', json_build_object('amountMicros', t6."annualRecurringRevenueAmountMicros", 'currencyCode', t6."annualRecurringRevenueCurrencyCode"), 'idealCustomerProfile', t6."idealCustomerProfile")::jsonb, CASE WHEN t7."id" IS NULL THEN NULL ELSE json_build_object('id', t7."id", 'createdAt', to_char(t7."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(t7."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'deletedAt', to_char(t7."deletedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'position', t7."position", 'name', t7."name", 'domainName', t7."domainName", 'address', t7."address", 'employees', t7."employees", 'industry', t7."industry", 'linkedinLink', t7."linkedinLink", 'xLink', t7."xLink", 'annualRecurringRevenue', json_build_object('amountMicros', t7."annualRecurringRevenueAmountMicros", 'currencyCode', t7."annualRecurringRevenueCurrencyCode"), 'idealCustomerProfile', t7."idealCustomerProfile")::jsonb END
+  FROM _changed t6 LEFT
+  JOIN _old t7 ON t7."id" = t6."id"
+  ORDER BY t6."id")
+SELECT json_build_object('id', t8."id", 'createdAt', to_char(t8."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(t8."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'deletedAt', to_char(t8."deletedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'position', t8."position", 'name', t8."name", 'domainName', t8."domainName", 'address', t8."address", 'employees', t8."employees", 'industry', t8."industry", 'linkedinLink', t8."linkedinLink", 'xLink', t8."xLink", 'annualRecurringRevenue', json_build_object('amountMicros', t8."annualRecurringRevenueAmountMicros", 'currencyCode', t8."annualRecurringRevenueCurrencyCode"), 'idealCustomerProfile', t8."idealCustomerProfile")::text
+FROM _changed t8
 LIMIT 1;
