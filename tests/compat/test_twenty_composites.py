@@ -215,3 +215,29 @@ async def test_a_workspace_made_before_the_composites_gains_their_columns(
                          {"phones": {"primaryPhoneCallingCode": "+44"}, "xLink": {"primaryLinkLabel": "X"}})
     assert patched["data"]["updatePerson"]["phones"]["primaryPhoneCallingCode"] == "+44"
     assert patched["data"]["updatePerson"]["xLink"]["primaryLinkLabel"] == "X"
+
+
+async def test_upsert_matches_twenty_unique_composites(client: httpx.AsyncClient, account: Account) -> None:
+    """Twenty's own upsert: by domainName.primaryLinkUrl and emails.primaryEmail, over GraphQL and REST."""
+    upsert = """mutation($data: CompanyCreateInput!) { createCompany(data: $data, upsert: true) {
+        id name domainName { primaryLinkUrl primaryLinkLabel } } }"""
+
+    async def company(data: dict[str, Any]) -> dict[str, Any]:
+        body = (await gql(client, account.access_token, upsert, {"data": data})).json()
+        assert "errors" not in body, body
+        made: dict[str, Any] = body["data"]["createCompany"]
+        return made
+
+    acme = await company({"name": "Acme", "domainName": {"primaryLinkUrl": "acme.com"}})
+    again = await company({"name": "Acme Inc", "domainName": {"primaryLinkUrl": "acme.com",
+                                                              "primaryLinkLabel": "Home"}})
+    assert again == {"id": acme["id"], "name": "Acme Inc",
+                     "domainName": {"primaryLinkUrl": "acme.com", "primaryLinkLabel": "Home"}}
+    ada = (await call(client, account, "POST", "/rest/people?upsert=true",
+                      {"emails": {"primaryEmail": "ada@acme.com"}, "city": "London"}, status=201))["data"]
+    moved = (await call(client, account, "POST", "/rest/batch/people?upsert=true",
+                        [{"emails": {"primaryEmail": "ada@acme.com"}, "city": "Paris"}], status=201))["data"]
+    assert moved["createPeople"][0]["id"] == ada["createPerson"]["id"]
+    assert moved["createPeople"][0]["city"] == "Paris"
+    listed = await call(client, account, "GET", "/rest/people")
+    assert listed["totalCount"] == 1

@@ -341,9 +341,10 @@ class CoreSchemaBuilder:
             many = GraphQLNonNull(GraphQLList(GraphQLNonNull(node)))
             query[obj.name_plural] = GraphQLField(GraphQLNonNull(self.connection(name)), args=self.connection_args(name))
             query[obj.name_singular] = GraphQLField(node, args={"filter": GraphQLArgument(self.filter(name))})
-            # upsert (Twenty's): a record whose id exists already is updated instead
-            upsert = GraphQLArgument(GraphQLBoolean, description="Update the record that has the given id, "
-                                                                 "if there is one (restoring it if deleted)")
+            # upsert (Twenty's): a record that has the id or a unique field's value given is updated instead
+            upsert = GraphQLArgument(GraphQLBoolean, description="Update the record that has the given id or "
+                                                                 "value of a unique field, if there is one "
+                                                                 "(restoring it if deleted)")
             mutation[f"create{single}"] = GraphQLField(node, args={"data": GraphQLArgument(create_input),
                                                                    "upsert": upsert})
             create_many = GraphQLArgument(GraphQLNonNull(GraphQLList(create_input)))

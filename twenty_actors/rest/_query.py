@@ -99,7 +99,8 @@ def parse_soft_delete(pairs: list[tuple[str, str]], known: frozenset[str] = DELE
 
 
 def parse_upsert(pairs: list[tuple[str, str]]) -> bool:
-    """``upsert``: false (the default) creates; true updates the records whose ids exist (as Twenty does)."""
+    """``upsert``: false (the default) creates; true updates the records that have the ids or unique field
+    values given (as Twenty does)."""
     check_parameters(pairs, CREATE_PARAMETERS)
     upsert = False
     for key, value in pairs:

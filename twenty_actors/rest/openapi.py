@@ -295,8 +295,9 @@ def _shared_components() -> dict[str, Any]:
         "id": {"name": "id", "in": "path", "required": True, "description": "The record's id",
                "schema": {"type": "string", "format": "uuid"}},
         "upsert": {"name": "upsert", "in": "query", "description":
-                   "true: a record whose id exists already (deleted or not) is updated with the fields "
-                   "given, and brought back if deleted, instead of refused as a conflict",
+                   "true: a record (deleted or not) that has the id given, or the value given of a unique "
+                   "field, is updated with the fields given, and brought back if deleted, instead of "
+                   "refused as a conflict; values that match two records are refused (400)",
                    "schema": {"type": "boolean", "default": False}},
     }
     return {
