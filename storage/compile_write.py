@@ -114,10 +114,10 @@ def _match(ctx: Ctx, write: InsertRows) -> SQL:
             continue  # no row gives this key: it cannot match
         arrays.append(value(items, f"{sql_type}[]"))
         names.append(raw(f"k_{k}"))
-        given = column(i, f"k_{k}")
-        if sql_type == "text":
-            given = sql("nullif(", given, ", '')")
-        conditions.append(sql(column(m, key), " = ", given))
+        condition = sql(column(m, key), " = ", column(i, f"k_{k}"))
+        if sql_type == "text":  # the unique index's own condition, so that the index is used
+            condition = sql("(", condition, " AND ", column(m, key), " <> '')")
+        conditions.append(condition)
     names.append(raw("n"))
     matched = sql("(SELECT DISTINCT ", column(m, "id"), " FROM ", ctx.table(write.table), " ", m, " WHERE ",
                   join(conditions, " OR "), ")")
