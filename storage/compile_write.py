@@ -59,8 +59,8 @@ def _answer(ctx: Ctx, source: SQL, write: Write) -> SQL:
         order = sql("(SELECT n FROM _match WHERE _match.id = ", column(a, "id"), ")")
     else:
         order = sql("array_position(", value(write.ids, "uuid[]"), ", ", column(a, "id"), ")")
-    return sql("SELECT coalesce(json_agg(", body, " ORDER BY ", order, "), '[]'::json)::text FROM ", source, " ",
-               a)
+    return sql("SELECT coalesce(json_agg(", body, " ORDER BY ", order, "), '[]'::json)::text FROM ", source,
+               " ", a)
 
 
 def _unnest_column(sql_type: str, item: SQL) -> SQL:
@@ -85,8 +85,8 @@ def _insert(ctx: Ctx, write: InsertRows, rows: list[list[Any]]) -> SQL:
         selects.append(_unnest_column(sql_type, raw(f"{u}.c_{i}")))
     names = join(raw(f"c_{i}") for i in range(len(write.columns)))
     targets = join(name(c) for c, _ in write.columns)
-    return sql("INSERT INTO ", ctx.table(write.table), " (", targets, ") SELECT ", join(selects), " FROM unnest(",
-               join(arrays), ") AS ", u, "(", names, ")")
+    return sql("INSERT INTO ", ctx.table(write.table), " (", targets, ") SELECT ", join(selects),
+               " FROM unnest(", join(arrays), ") AS ", u, "(", names, ")")
 
 
 def _group(n: int) -> SQL:
