@@ -29,9 +29,19 @@ class Plan(msgspec.Struct, frozen=True):
 
 
 def make_plan(statements: list[Statement]) -> Plan:
-    """A plan from compiled statements, noting which parameters are bound per request."""
+    """A plan from compiled statements, noting which parameters are bound per request.
+
+    Lists of slots are kept as tuples: holding nothing the cyclic garbage collector tracks, a tuple drops
+    out of its sight, and a cached batch plan's thousands of slots cost its full collections nothing.
+    """
     dynamic = tuple((s, p) for s, (_, params) in enumerate(statements) for p, v in enumerate(params) if has_slots(v))
+    for s, p in dynamic:
+        statements[s][1][p] = _as_tuples(statements[s][1][p])
     return Plan(statements, dynamic)
+
+
+def _as_tuples(template: Any) -> Any:
+    return tuple(_as_tuples(t) for t in template) if type(template) is list else template
 
 
 def bind(plan: Plan, variables: dict[str, Any], binder: Binder | None = None) -> list[Statement]:
