@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable
-from typing import final
+from typing import Protocol, final
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -37,8 +36,8 @@ POOL_IDLE = _POOL.labels("idle")
 _PUBLISHERS: weakref.WeakSet[_Publisher] = weakref.WeakSet()
 
 
-class _Publisher:
-    publish: Callable[[], None]
+class _Publisher(Protocol):
+    def publish(self) -> None: ...
 
 
 def publish_later(publisher: _Publisher) -> None:

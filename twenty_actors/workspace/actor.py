@@ -267,11 +267,13 @@ class WorkspaceActor:
         takes them (or, if it gives up, they are answered 503). Written to the queue of an actor that is
         ending, they would be answered 503 even though a new actor is about to start.
         """
+        ended_well = False
         try:
             await work(*args)
-        except BaseException:
-            self.handle.writes = None
-            raise
+            ended_well = True
+        finally:
+            if not ended_well:  # failed or cancelled (which goes on up as it came)
+                self.handle.writes = None
 
     def _dispatch(self, env: Envelope, nursery: trio.Nursery, write_tx: trio.MemorySendChannel[Envelope]) -> None:
         msg = env.msg
